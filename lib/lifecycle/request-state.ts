@@ -1,0 +1,28 @@
+import type { HttpExchange } from '../transport/http-exchange.js';
+import type { VerifiedToken } from '../transport/session-token.js';
+import type { Session } from '../session.js';
+
+/** How a verified token reached us. */
+export type TokenSource = 'cookie' | 'header';
+
+/** @internal What the module keeps per request, on the platform request under a symbol. */
+export interface RequestState {
+  exchange: HttpExchange;
+  /** The verified token the request presented, if any. */
+  token: (VerifiedToken & { via: TokenSource }) | null;
+  /** The request carried our cookie (valid or not): a destroy must clear it. */
+  hadCookie: boolean;
+  /** Hydration, shared by the interceptor, guards and the decorator. */
+  loading: Promise<Session> | undefined;
+  session: Session | undefined;
+}
+
+const STATE = Symbol('nest-sessions:request');
+
+export function stateOf(request: object): RequestState | undefined {
+  return (request as { [STATE]?: RequestState })[STATE];
+}
+
+export function setState(request: object, state: RequestState): void {
+  Object.defineProperty(request, STATE, { value: state, enumerable: false, configurable: true });
+}

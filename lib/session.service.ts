@@ -1,0 +1,179 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { currentRequest } from './lifecycle/current-request.js';
+import type { OwnedSession } from './lifecycle/session-runtime.js';
+import { SessionRuntime } from './lifecycle/session-runtime.js';
+import { Session, type RegenerateOptions } from './session.js';
+import type { SessionData } from './stores/session-record.js';
+import { exchangeFromContext, exchangeFromRequest, type PlatformRequest } from './transport/http-exchange.js';
+import { forbidCaching } from './lifecycle/token-delivery.js';
+
+export type { OwnedSession };
+
+/** Options of `destroyByOwner`. */
+export interface DestroyByOwnerOptions {
+  /** Keep this session: a Session, its public id (`session.id`), or a token from `create()`. "Log out everywhere else". */
+  except?: Session | string;
+}
+
+/**
+ * Sessions from code: request-bound methods (the argument is optional and
+ * defaults to the current request's session), a token-level API for API
+ * clients and services, and the per-owner operations behind "log out everywhere".
+ */
+@Injectable()
+export class SessionService {
+  constructor(private readonly runtime: SessionRuntime) {}
+
+  /**
+   * Hydrate the session of a request now and return it; idempotent. Guards
+   * run before interceptors, so a guard that needs the session calls this.
+   */
+  load(ctxOrReq: ExecutionContext | PlatformRequest): Promise<Session> {
+    const exchange = isContext(ctxOrReq) ? exchangeFromContext(ctxOrReq) : exchangeFromRequest(ctxOrReq);
+    return this.runtime.hydrate(this.runtime.attach(exchange));
+  }
+
+  /** Save now (the module also saves after the handler when data changed). */
+  async save(session?: Session): Promise<void> {
+    await (session ?? (await this.current())).save();
+  }
+
+  /** Replace the data with what the store holds now. */
+  async reload(session?: Session): Promise<Session> {
+    return (session ?? (await this.current())).reload();
+  }
+
+  /** New id, old record destroyed, data cleared except `keep`. Use at login and on every privilege change. */
+  async regenerate(session?: Session, options?: RegenerateOptions): Promise<Session> {
+    return (session ?? (await this.current())).regenerate(options);
+  }
+
+  /** Remove the session from the store and clear the client's cookie. */
+  async destroy(session?: Session): Promise<void> {
+    await (session ?? (await this.current())).destroy();
+  }
+
+  /** Extend the expiry now. */
+  async touch(session?: Session): Promise<void> {
+    await (session ?? (await this.current())).touch();
+  }
+
+  /** The session of the request being handled (needs the module's interceptor). */
+  private current(): Promise<Session> {
+    const state = currentRequest();
+    if (!state) {
+      return Promise.reject(
+        new Error('SessionService: no current request here; pass the session explicitly (or use load(ctx) in guards)'),
+      );
+    }
+    return this.runtime.hydrate(state);
+  }
+
+  // ------------------------------------------------------------ tokens
+
+  /**
+   * Store `data` as a new session and return its signed token, usable as the
+   * header token and as the cookie value. `maxAge` (ms) overrides the module's;
+   * `0` = never idles out (`absoluteMaxAge`, when set, still applies). Called
+   * during a request, that response is marked `Cache-Control: no-store`, as it
+   * presumably carries the token to the client.
+   */
+  async create(data: SessionData, options: { maxAge?: number } = {}): Promise<string> {
+    const token = await this.runtime.createToken(data, options.maxAge);
+    const state = currentRequest();
+    if (state) forbidCaching(state.exchange);
+    return token;
+  }
+
+  /** The data of a token's session, or null for a bad, forged, unknown or expired token. */
+  async get(token: string): Promise<SessionData | null> {
+    const session = await this.runtime.sessionOfToken(token);
+    return session ? { ...session } : null;
+  }
+
+  /**
+   * Replace a token session's data with `data` (keys not in it are removed)
+   * and extend its expiry. Resolves false when the token is bad or its session is gone.
+   */
+  update(token: string, data: SessionData): Promise<boolean> {
+    return this.runtime.replaceTokenData(token, data);
+  }
+
+  /** Extend a token session's expiry. Resolves false when the token is bad or its session is gone. */
+  async refresh(token: string): Promise<boolean> {
+    const session = await this.runtime.sessionOfToken(token);
+    if (!session) return false;
+    await session.touch();
+    return true;
+  }
+
+  /** End a token's session. Resolves false for a token that does not verify (nothing is looked up). */
+  async delete(token: string): Promise<boolean> {
+    const verified = this.runtime.signer.verify(token);
+    if (!verified) return false;
+    await this.runtime.destroyById(verified.id);
+    return true;
+  }
+
+  // ------------------------------------------------------------ owners
+
+  /**
+   * The owner's live sessions (those whose data has `ownerKey` = `ownerId`),
+   * oldest first, with public ids. `current` marks `currentSession`, which
+   * defaults to the session of the request being handled.
+   */
+  async listByOwner(ownerId: string | number, currentSession?: Session): Promise<OwnedSession[]> {
+    const owner = ownerOf(ownerId);
+    const current = currentSession ?? (await this.currentIfAny());
+    return this.runtime.listByOwner(owner, current?.id);
+  }
+
+  /**
+   * End every live session of the owner, except `options.except` (a Session,
+   * its public id, or a token from `create`): "log out everywhere else".
+   * When the current request's session is among them, it is destroyed like
+   * `session.destroy()` (cookie cleared). Resolves to how many were ended.
+   */
+  async destroyByOwner(ownerId: string | number, options: DestroyByOwnerOptions = {}): Promise<number> {
+    const owner = ownerOf(ownerId);
+    const except = this.publicIdOf(options.except);
+    const current = await this.currentIfAny();
+    const doomed = (await this.runtime.listByOwner(owner)).filter((s) => s.id !== except);
+    await Promise.all(
+      doomed.map((s) => (current && s.id === current.id ? current.destroy() : this.runtime.destroyById(s.id))),
+    );
+    return doomed.length;
+  }
+
+  /** The public id named by `except`: a Session's id, a verified token's id, or the string as given. */
+  private publicIdOf(except: Session | string | undefined): string | undefined {
+    if (except === undefined) return undefined;
+    if (except instanceof Session) return except.id;
+    if (typeof except !== 'string') {
+      throw new TypeError('destroyByOwner(): except must be a Session or a session id');
+    }
+    return this.runtime.signer.verify(except)?.id ?? except;
+  }
+
+  /** The current request's session when there is one to find (no store call for a client without a token). */
+  private async currentIfAny(): Promise<Session | undefined> {
+    const state = currentRequest();
+    if (!state || (!state.loading && !state.token)) return undefined;
+    return this.runtime.hydrate(state);
+  }
+}
+
+/** Owner ids are compared as strings; anything else is a caller's bug, not an owner named "undefined". */
+function ownerOf(ownerId: string | number): string {
+  if ((typeof ownerId !== 'string' || ownerId === '') && !(typeof ownerId === 'number' && Number.isFinite(ownerId))) {
+    throw new TypeError('SessionService: the owner id must be a non-empty string or a finite number');
+  }
+  return String(ownerId);
+}
+
+function isContext(value: unknown): value is ExecutionContext {
+  return (
+    typeof (value as ExecutionContext).switchToHttp === 'function' &&
+    typeof (value as ExecutionContext).getType === 'function'
+  );
+}

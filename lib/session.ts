@@ -1,0 +1,117 @@
+import type { SessionCookieOptions } from './session.options.js';
+
+/** The cookie as it applies to this session: effective options and expiry. */
+export interface SessionCookie extends Required<Pick<SessionCookieOptions, 'path' | 'httpOnly' | 'sameSite'>> {
+  domain: string | undefined;
+  /** Whether the cookie is sent with the Secure attribute on this request. */
+  secure: boolean;
+  /** When the session idles out, or null when it never does. */
+  expires: Date | null;
+  /** Milliseconds until `expires`, or null. */
+  maxAge: number | null;
+}
+
+/** Options of `regenerate`. */
+export interface RegenerateOptions {
+  /** Data keys carried over to the new session; everything else is cleared. */
+  keep?: readonly string[];
+}
+
+/** @internal What a Session delegates its methods to (the session runtime). */
+export interface SessionControls {
+  save(session: Session): Promise<void>;
+  reload(session: Session): Promise<Session>;
+  regenerate(session: Session, options?: RegenerateOptions): Promise<Session>;
+  destroy(session: Session): Promise<void>;
+  touch(session: Session): Promise<void>;
+  describe(session: Session): { id: string; isNew: boolean; cookie: SessionCookie };
+}
+
+const controls = new WeakMap<object, SessionControls>();
+
+/**
+ * The session of one request, as `@Session()` gives it. Data lives on the
+ * object itself (`session.userId = 7`) and must be JSON-serialisable. The
+ * methods and `id`, `isNew`, `cookie` are reserved: assigning to them throws,
+ * and data keys of those names are dropped at load and refused at save.
+ */
+export class Session {
+  [key: string]: unknown;
+
+  /** @internal Built by the module; users receive sessions, never construct them. */
+  constructor(owner: SessionControls) {
+    controls.set(this, owner);
+  }
+
+  /** The public session id (a hash of the secret token: safe to log and to show). */
+  get id(): string {
+    return ctl(this).describe(this).id;
+  }
+
+  /** True until the session has been saved to the store. */
+  get isNew(): boolean {
+    return ctl(this).describe(this).isNew;
+  }
+
+  get cookie(): SessionCookie {
+    return ctl(this).describe(this).cookie;
+  }
+
+  /** Save now (the module also saves after the handler when data changed). */
+  save(): Promise<void> {
+    return ctl(this).save(this);
+  }
+
+  /** Replace the data with what the store holds now. */
+  reload(): Promise<Session> {
+    return ctl(this).reload(this);
+  }
+
+  /** New id, old record destroyed, data cleared except `keep`. Call it at login and on every privilege change. */
+  regenerate(options?: RegenerateOptions): Promise<Session> {
+    return ctl(this).regenerate(this, options);
+  }
+
+  /** Remove the session from the store and clear the cookie. */
+  destroy(): Promise<void> {
+    return ctl(this).destroy(this);
+  }
+
+  /** Extend the expiry now. */
+  touch(): Promise<void> {
+    return ctl(this).touch(this);
+  }
+
+  /** The data, for `JSON.stringify(session)` and `res.json(session)`. */
+  toJSON(): Record<string, unknown> {
+    return { ...this };
+  }
+}
+
+function ctl(session: Session): SessionControls {
+  const owner = controls.get(session);
+  if (!owner) throw new Error('Session used outside SessionModule');
+  return owner;
+}
+
+/** Names a data key may not take. */
+export const RESERVED_SESSION_KEYS: ReadonlySet<string> = new Set([
+  'id',
+  'isNew',
+  'cookie',
+  'save',
+  'reload',
+  'regenerate',
+  'destroy',
+  'touch',
+  'toJSON',
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
+
+// Methods and accessors cannot be replaced by data: in strict code (all ES
+// modules) `session.save = 1` throws a TypeError instead of breaking the session.
+for (const name of ['save', 'reload', 'regenerate', 'destroy', 'touch', 'toJSON'] as const) {
+  Object.defineProperty(Session.prototype, name, { writable: false, enumerable: false, configurable: false });
+}

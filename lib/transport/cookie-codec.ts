@@ -1,0 +1,46 @@
+import { parse, serialize, type SerializeOptions } from 'cookie';
+import type { ResolvedSessionOptions } from '../session.options.js';
+
+/** Longest cookie value worth parsing and verifying; anything longer is not ours. */
+const MAX_COOKIE_VALUE = 256;
+/** Browsers cap cookie lifetime at 400 days; used when `maxAge` is 0 (never expires). */
+export const FOREVER_SECONDS = 400 * 24 * 60 * 60;
+
+/**
+ * Our cookie's value from a Cookie header. When the name appears more than
+ * once, the first occurrence wins (browsers send the most specific path
+ * first); the rest are ignored. Undecodable values count as absent.
+ */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header || !header.includes(name)) return undefined;
+  const value = parse(header)[name];
+  return value !== undefined && value.length <= MAX_COOKIE_VALUE ? value : undefined;
+}
+
+function attributes(options: ResolvedSessionOptions, secure: boolean): SerializeOptions {
+  const c = options.cookie;
+  return {
+    path: c.path,
+    domain: c.domain,
+    httpOnly: c.httpOnly,
+    secure,
+    sameSite: c.sameSite,
+    partitioned: c.partitioned,
+    priority: c.priority,
+  };
+}
+
+/** A Set-Cookie value carrying the token for `ttlMs` (0 = as long as browsers allow). */
+export function sessionCookie(options: ResolvedSessionOptions, token: string, ttlMs: number, secure: boolean): string {
+  const seconds = ttlMs === 0 ? FOREVER_SECONDS : Math.max(1, Math.floor(ttlMs / 1000));
+  return serialize(options.name, token, {
+    ...attributes(options, secure),
+    maxAge: seconds,
+    expires: new Date(Date.now() + seconds * 1000),
+  });
+}
+
+/** A Set-Cookie value that removes the cookie: same name, Path and Domain, expired. */
+export function clearingCookie(options: ResolvedSessionOptions, secure: boolean): string {
+  return serialize(options.name, '', { ...attributes(options, secure), maxAge: 0, expires: new Date(0) });
+}

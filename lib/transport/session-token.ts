@@ -1,0 +1,81 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** What `genid` may produce: 22 to 128 base64url characters (≥ 128 bits at 22). */
+export const SECRET_ID_FORMAT = /^[A-Za-z0-9_-]{22,128}$/;
+/** A base64url HMAC-SHA256 is always 43 characters. */
+const MAC_LENGTH = 43;
+const MAX_TOKEN_LENGTH = 128 + 1 + MAC_LENGTH;
+
+/** 32 random bytes from the OS CSPRNG, base64url (43 characters). */
+export function randomSecretId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * The public session id: SHA-256 of the secret id. Stores are keyed by it and
+ * `session.id` shows it; it cannot be turned back into a usable token.
+ */
+export function publicIdOf(secretId: string): string {
+  return createHash('sha256').update(secretId).digest('base64url');
+}
+
+/** A token that passed verification. `resign` is set when an older secret matched. */
+export interface VerifiedToken {
+  secretId: string;
+  id: string;
+  resign: boolean;
+}
+
+/**
+ * Signs and verifies session tokens `<secretId>.<mac>`. The first secret
+ * signs; every secret verifies, so secrets can be rotated without logging
+ * anybody out, and a token verified by an older one is re-signed.
+ */
+export class TokenSigner {
+  private readonly keys: Buffer[];
+
+  constructor(secrets: readonly string[]) {
+    this.keys = secrets.map((s) => Buffer.from(s, 'utf8'));
+  }
+
+  sign(secretId: string): string {
+    return `${secretId}.${this.mac(this.keys[0]!, secretId).toString('base64url')}`;
+  }
+
+  /**
+   * The verified token, or null for anything malformed, unsigned or forged.
+   * The format and length checks run before any HMAC; the MAC comparison is
+   * constant-time and only ever sees buffers of equal length.
+   */
+  verify(token: string | undefined | null): VerifiedToken | null {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+    const dot = token.lastIndexOf('.');
+    if (dot < 0 || token.length - dot - 1 !== MAC_LENGTH) return null;
+    const secretId = token.slice(0, dot);
+    const macText = token.slice(dot + 1);
+    if (!SECRET_ID_FORMAT.test(secretId) || !/^[A-Za-z0-9_-]{43}$/.test(macText)) return null;
+    // Compare the text, not decoded bytes: base64url's last character has
+    // spare bits, so decoding would accept more than one spelling of a MAC.
+    const presented = Buffer.from(macText, 'latin1');
+    for (let i = 0; i < this.keys.length; i++) {
+      const expected = Buffer.from(this.mac(this.keys[i]!, secretId).toString('base64url'), 'latin1');
+      if (presented.length === expected.length && timingSafeEqual(presented, expected)) {
+        return { secretId, id: publicIdOf(secretId), resign: i > 0 };
+      }
+    }
+    return null;
+  }
+
+  /** A keyed hash (first secret) for values the store should not hold in clear. */
+  keyedHash(value: string, secretIndex = 0): string {
+    return this.mac(this.keys[secretIndex]!, `fp\n${value}`).toString('base64url');
+  }
+
+  get secretCount(): number {
+    return this.keys.length;
+  }
+
+  private mac(key: Buffer, secretId: string): Buffer {
+    return createHmac('sha256', key).update(secretId).digest();
+  }
+}

@@ -1,0 +1,52 @@
+import type { INestApplication } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { TestingModule } from '@nestjs/testing';
+import { MemoryStore, type SessionStore } from '../../lib/index.js';
+
+/**
+ * The stores and platforms every shared e2e suite runs against. A new store
+ * or adapter joins the whole suite by adding one entry here.
+ */
+export interface StoreVariant {
+  name: string;
+  create(): Promise<{ store: SessionStore; cleanup(): Promise<void> }>;
+}
+
+export interface AdapterVariant {
+  name: string;
+  create(moduleRef: TestingModule): Promise<INestApplication>;
+  /** Wait until the platform can serve (Fastify's ready()). */
+  ready?(app: INestApplication): Promise<void>;
+}
+
+const memory: StoreVariant = {
+  name: 'MemoryStore',
+  async create() {
+    const store = new MemoryStore();
+    return { store, cleanup: () => store.close() };
+  },
+};
+
+/** Store variants; a function so variants that need a server can be added conditionally. */
+export function storeVariants(): StoreVariant[] {
+  return [memory];
+}
+
+const express: AdapterVariant = {
+  name: 'express',
+  async create(moduleRef) {
+    return moduleRef.createNestApplication({ logger: false });
+  },
+};
+
+const fastify: AdapterVariant = {
+  name: 'fastify',
+  async create(moduleRef) {
+    return moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  },
+  async ready(app) {
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  },
+};
+
+export const adapterVariants: AdapterVariant[] = [express, fastify];
