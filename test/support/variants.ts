@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TestingModule } from '@nestjs/testing';
-import { MemoryStore, type SessionStore } from '../../lib/index.js';
+import { MemoryStore, RedisStore, type SessionStore } from '../../lib/index.js';
+import { connectRedis, deleteByPrefix, uniquePrefix } from './redis.js';
 
 /**
  * The stores and platforms every shared e2e suite runs against. A new store
@@ -27,9 +28,26 @@ const memory: StoreVariant = {
   },
 };
 
+/** RedisStore on the shared real Redis, under a prefix of its own, deleted afterwards. */
+const redis: StoreVariant = {
+  name: 'RedisStore',
+  async create() {
+    const client = await connectRedis();
+    const prefix = uniquePrefix('e2e');
+    const store = new RedisStore({ client, prefix });
+    return {
+      store,
+      async cleanup() {
+        await deleteByPrefix(client, prefix);
+        await client.quit();
+      },
+    };
+  },
+};
+
 /** Store variants; a function so variants that need a server can be added conditionally. */
 export function storeVariants(): StoreVariant[] {
-  return [memory];
+  return [memory, redis];
 }
 
 const express: AdapterVariant = {
