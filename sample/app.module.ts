@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MemoryStore, SessionModule } from '../lib/index.js';
 import { ApiController } from './api.controller.js';
 import { AppController } from './app.controller.js';
+import { WebController } from './web.controller.js';
 
 /** The sample's embedded default: MemoryStore, a development secret unless SESSION_SECRET is set. */
 @Module({
@@ -14,6 +15,6 @@ import { AppController } from './app.controller.js';
       transport: ['cookie', 'header'],
     }),
   ],
-  controllers: [AppController, ApiController],
+  controllers: [AppController, ApiController, WebController],
 })
 export class AppModule {}

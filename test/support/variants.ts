@@ -1,8 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TestingModule } from '@nestjs/testing';
-import { MemoryStore, RedisStore, type SessionStore } from '../../lib/index.js';
-import { connectRedis, deleteByPrefix, uniquePrefix } from './redis.js';
+import { RedisStore as ConnectRedisStore } from 'connect-redis';
+import { ExpressStoreAdapter, MemoryStore, RedisStore, type SessionStore } from '../../lib/index.js';
+import { connectRedis as connectRedisClient, deleteByPrefix, uniquePrefix } from './redis.js';
 
 /**
  * The stores and platforms every shared e2e suite runs against. A new store
@@ -32,7 +33,7 @@ const memory: StoreVariant = {
 const redis: StoreVariant = {
   name: 'RedisStore',
   async create() {
-    const client = await connectRedis();
+    const client = await connectRedisClient();
     const prefix = uniquePrefix('e2e');
     const store = new RedisStore({ client, prefix });
     return {
@@ -45,9 +46,26 @@ const redis: StoreVariant = {
   },
 };
 
+/** connect-redis 8.1 (an express-session store) through ExpressStoreAdapter, on the same real Redis. */
+const connectRedis: StoreVariant = {
+  name: 'connect-redis via ExpressStoreAdapter',
+  async create() {
+    const client = await connectRedisClient();
+    const prefix = uniquePrefix('connect-redis');
+    const store = new ExpressStoreAdapter(new ConnectRedisStore({ client, prefix }));
+    return {
+      store,
+      async cleanup() {
+        await deleteByPrefix(client, prefix);
+        await client.quit();
+      },
+    };
+  },
+};
+
 /** Store variants; a function so variants that need a server can be added conditionally. */
 export function storeVariants(): StoreVariant[] {
-  return [memory, redis];
+  return [memory, redis, connectRedis];
 }
 
 const express: AdapterVariant = {
