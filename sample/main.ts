@@ -7,7 +7,8 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, process.env.HOST ?? '127.0.0.1');
-  console.log(`nest-sessions sample on http://localhost:${port} (pages at http://localhost:${port}/web)`);
+  const store = process.env.REDIS_URL ? 'RedisStore' : 'MemoryStore';
+  console.log(`nest-sessions sample on http://localhost:${port} (pages at http://localhost:${port}/web), ${store}`);
 }
 
 void bootstrap();

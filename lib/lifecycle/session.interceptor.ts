@@ -64,12 +64,14 @@ export class SessionInterceptor implements NestInterceptor {
 
   /** The handler's result, after the session is committed (also when the handler throws). */
   private committing(state: RequestState, next: CallHandler): Observable<unknown> {
+    // catchError first: it must see only the handler's error. After concatMap it
+    // would also catch a failed commit and commit again, doubling a hung store's wait.
     return next.handle().pipe(
+      catchError((error: unknown) => from(this.runtime.commit(state).then(() => Promise.reject(error)))),
       concatMap(async (value: unknown) => {
         await this.runtime.commit(state);
         return value;
       }),
-      catchError((error: unknown) => from(this.runtime.commit(state).then(() => Promise.reject(error)))),
     );
   }
 

@@ -52,8 +52,10 @@ const globEscape = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
  * hung server never answers.
  */
 export class RedisStore extends SessionStore {
-  private readonly client: RedisClientLike;
-  private readonly prefix: string;
+  /** The connection the store uses (CachedStore publishes its invalidations on it). */
+  readonly client: RedisClientLike;
+  /** Prefix of every key the store writes. */
+  readonly prefix: string;
   private readonly serializer: RedisSerializer | undefined;
   private lastError: string | undefined;
 
@@ -147,7 +149,10 @@ export class RedisStore extends SessionStore {
 
   async clear(): Promise<void> {
     const keyPrefix = this.client.options?.keyPrefix ?? '';
-    const keys = await this.scan(`${globEscape(keyPrefix + this.prefix)}*`);
+    const start = globEscape(keyPrefix + this.prefix);
+    // Only the two kinds of key this store writes, not `<prefix>*`: a store
+    // whose prefix merely starts with ours (`sess:` and `sess:admin:`) keeps its sessions.
+    const keys = [...(await this.scan(`${start}{*}`)), ...(await this.scan(`${start}owner:{*}`))];
     // One DEL per key: on a Cluster the keys live in different slots.
     await Promise.all(keys.map((key) => this.client.call('del', key.slice(keyPrefix.length))));
   }

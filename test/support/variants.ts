@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TestingModule } from '@nestjs/testing';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
-import { ExpressStoreAdapter, MemoryStore, RedisStore, type SessionStore } from '../../lib/index.js';
+import { CachedStore, ExpressStoreAdapter, MemoryStore, RedisStore, type SessionStore } from '../../lib/index.js';
 import { connectRedis as connectRedisClient, deleteByPrefix, uniquePrefix } from './redis.js';
 
 /**
@@ -63,9 +63,37 @@ const connectRedis: StoreVariant = {
   },
 };
 
+/** CachedStore in front of RedisStore, kept coherent through its own subscriber connection. */
+const cached: StoreVariant = {
+  name: 'CachedStore(RedisStore)',
+  async create() {
+    const client = await connectRedisClient();
+    const subscriber = await connectRedisClient();
+    const prefix = uniquePrefix('cached');
+    const store = new CachedStore(new RedisStore({ client, prefix }), { maxSize: 1_000, ttl: 5_000, subscriber });
+    await waitUntil(() => store.isCaching);
+    return {
+      store,
+      async cleanup() {
+        await store.close();
+        await deleteByPrefix(client, prefix);
+        await Promise.all([client.quit(), subscriber.quit()]);
+      },
+    };
+  },
+};
+
+/** Poll a condition every 10 ms, for at most `ms`. */
+export async function waitUntil(condition: () => boolean, ms = 2_000): Promise<void> {
+  for (const end = Date.now() + ms; !condition();) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Store variants; a function so variants that need a server can be added conditionally. */
 export function storeVariants(): StoreVariant[] {
-  return [memory, redis, connectRedis];
+  return [memory, redis, cached, connectRedis];
 }
 
 const express: AdapterVariant = {

@@ -1,0 +1,30 @@
+import type { Redis } from 'ioredis';
+
+/** Commands the bench itself sends while measuring; never counted. */
+const OWN = new Set(['info', 'ping', 'monitor', 'flushall', 'flushdb', 'dbsize', 'memory', 'client', 'config']);
+
+/** Calls per command from INFO commandstats (Lua-internal calls included, as Redis counts them). */
+export async function commandCalls(client: Redis): Promise<Map<string, number>> {
+  const text = await client.info('commandstats');
+  const calls = new Map<string, number>();
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (!OWN.has(match[1]!)) calls.set(match[1]!, Number(match[2]));
+  }
+  return calls;
+}
+
+/** Per-command difference `after - before`, zero entries dropped. */
+export function callsDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, count] of after) {
+    const d = count - (before.get(name) ?? 0);
+    if (d > 0) out[name] = d;
+  }
+  return out;
+}
+
+/** Redis's `used_memory`, bytes. */
+export async function usedMemory(client: Redis): Promise<number> {
+  const text = await client.info('memory');
+  return Number(/^used_memory:(\d+)/m.exec(text)?.[1] ?? NaN);
+}
