@@ -49,7 +49,7 @@ describe('checklist G: resource exhaustion', () => {
     expect(await store.length()).toBe(0);
     expect(heapAfterGc() - baseline).toBeLessThan(2 * 1024 * 1024);
     await store.close();
-  });
+  }, 90_000);
 
   describe('floods', () => {
     let h: Harness;
@@ -73,7 +73,7 @@ describe('checklist G: resource exhaustion', () => {
       expect(await store.length()).toBe(0);
       expect(heapAfterGc() - before).toBeLessThan(8 * 1024 * 1024);
       writes.forEach((w) => w.mockRestore());
-    });
+    }, 90_000);
 
     it('#82 10 000 forged cookies: zero store calls, and a guessing warning is logged', async () => {
       const calls = ['get', 'set', 'create', 'patch', 'touch', 'destroy'].map((m) => jest.spyOn(store, m as 'get'));
@@ -83,6 +83,6 @@ describe('checklist G: resource exhaustion', () => {
       for (const c of calls) expect(c).not.toHaveBeenCalled();
       expect(warn.mock.calls.some(([m]) => /invalid session tokens/.test(String(m)))).toBe(true);
       calls.forEach((c) => c.mockRestore());
-    });
+    }, 90_000);
   });
 });

@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { TestingModule } from '@nestjs/testing';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import { CachedStore, ExpressStoreAdapter, MemoryStore, RedisStore, type SessionStore } from '../../lib/index.js';
+import type { Redis } from 'ioredis';
 import { connectRedis as connectRedisClient, deleteByPrefix, uniquePrefix } from './redis.js';
 
 /**
@@ -29,59 +30,53 @@ const memory: StoreVariant = {
   },
 };
 
-/** RedisStore on the shared real Redis, under a prefix of its own, deleted afterwards. */
-const redis: StoreVariant = {
-  name: 'RedisStore',
-  async create() {
-    const client = await connectRedisClient();
-    const prefix = uniquePrefix('e2e');
-    const store = new RedisStore({ client, prefix });
-    return {
-      store,
-      async cleanup() {
-        await deleteByPrefix(client, prefix);
-        await client.quit();
-      },
-    };
-  },
-};
+/**
+ * A store on the shared real Redis under a prefix of its own: its keys are
+ * deleted and its connections closed afterwards. `make` gets the command
+ * connection and the prefix; `extraConnections` more are opened for it.
+ */
+function onRedis(
+  name: string,
+  make: (client: Redis, prefix: string, extra: Redis[]) => Promise<SessionStore> | SessionStore,
+  extraConnections = 0,
+): StoreVariant {
+  return {
+    name,
+    async create() {
+      const client = await connectRedisClient();
+      const extra = await Promise.all(Array.from({ length: extraConnections }, () => connectRedisClient()));
+      const prefix = uniquePrefix(name.replace(/\W+/g, '-'));
+      const store = await make(client, prefix, extra);
+      return {
+        store,
+        async cleanup() {
+          await store.close?.();
+          await deleteByPrefix(client, prefix);
+          await Promise.all([client, ...extra].map((c) => c.quit()));
+        },
+      };
+    },
+  };
+}
 
-/** connect-redis 8.1 (an express-session store) through ExpressStoreAdapter, on the same real Redis. */
-const connectRedis: StoreVariant = {
-  name: 'connect-redis via ExpressStoreAdapter',
-  async create() {
-    const client = await connectRedisClient();
-    const prefix = uniquePrefix('connect-redis');
-    const store = new ExpressStoreAdapter(new ConnectRedisStore({ client, prefix }));
-    return {
-      store,
-      async cleanup() {
-        await deleteByPrefix(client, prefix);
-        await client.quit();
-      },
-    };
-  },
-};
+const redis = onRedis('RedisStore', (client, prefix) => new RedisStore({ client, prefix }));
 
 /** CachedStore in front of RedisStore, kept coherent through its own subscriber connection. */
-const cached: StoreVariant = {
-  name: 'CachedStore(RedisStore)',
-  async create() {
-    const client = await connectRedisClient();
-    const subscriber = await connectRedisClient();
-    const prefix = uniquePrefix('cached');
+const cached = onRedis(
+  'CachedStore(RedisStore)',
+  async (client, prefix, [subscriber]) => {
     const store = new CachedStore(new RedisStore({ client, prefix }), { maxSize: 1_000, ttl: 5_000, subscriber });
     await waitUntil(() => store.isCaching);
-    return {
-      store,
-      async cleanup() {
-        await store.close();
-        await deleteByPrefix(client, prefix);
-        await Promise.all([client.quit(), subscriber.quit()]);
-      },
-    };
+    return store;
   },
-};
+  1,
+);
+
+/** connect-redis 8.1 (an express-session store) through ExpressStoreAdapter. */
+const connectRedis = onRedis(
+  'connect-redis via ExpressStoreAdapter',
+  (client, prefix) => new ExpressStoreAdapter(new ConnectRedisStore({ client, prefix })),
+);
 
 /** Poll a condition every 10 ms, for at most `ms`. */
 export async function waitUntil(condition: () => boolean, ms = 2_000): Promise<void> {
