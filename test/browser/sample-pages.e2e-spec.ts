@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, pathOf, screenshot, startSample, submit } from './sample-harness.js';
+import { isolateSampleKeys } from '../support/sample-keys.js';
 
 /** User-Agents of the "devices" (one browser context each), as the sessions page shows them. */
 const LAPTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36';
@@ -12,6 +13,7 @@ const PHONE =
 jest.setTimeout(60_000);
 
 describe('the sample app in headless Chromium', () => {
+  isolateSampleKeys();
   let app: INestApplication;
   let baseURL: string;
   let browser: Browser;

@@ -6,8 +6,10 @@ import request from 'supertest';
 import { AppModule } from '../../sample/app.module.js';
 import { sessionCookie, setCookies } from '../support/cookies.js';
 import { adapterVariants } from '../support/variants.js';
+import { isolateSampleKeys } from '../support/sample-keys.js';
 
 describe.each(adapterVariants.map((a) => [a.name, a] as const))('sample API routes (%s)', (_name, adapter) => {
+  isolateSampleKeys();
   let app: INestApplication;
   let server: Server;
   const user = `sample-${Math.random().toString(36).slice(2, 8)}`;
