@@ -167,7 +167,7 @@ describe('RedisStore expiry (#47, #48)', () => {
     expect(pttl).toBeLessThanOrEqual(ttl);
   };
 
-  it('every write leaves 0 < PTTL <= ttl: set, create, patch, touch', async () => {
+  it('#47 every write leaves 0 < PTTL <= ttl: set, create, patch, touch', async () => {
     const a = newId();
     await store.set(a, record({}), 30_000);
     await within(a, 30_000);
@@ -196,7 +196,7 @@ describe('RedisStore expiry (#47, #48)', () => {
     expect(await client.pttl(sessionKey(id))).toBe(-1);
   });
 
-  it('a negative TTL deletes instead of writing (set, patch, touch), and create writes nothing', async () => {
+  it('#48 a negative TTL deletes instead of writing (set, patch, touch), and create writes nothing', async () => {
     for (const write of [
       (id: string) => store.set(id, record({}), -1),
       (id: string) => store.patch(id, { set: { a: 1 }, unset: [], meta: meta() }, -1),
@@ -274,7 +274,7 @@ describe('RedisStore owner index', () => {
     expect(await client.pttl(indexKey)).toBe(-1);
   });
 
-  it('prunes ids of sessions that are gone when listing', async () => {
+  it('#85 prunes ids of sessions that are gone when listing', async () => {
     const ann = owner();
     const [live, expired] = [newId(), newId()];
     await store.set(live, record({ userId: ann }, { owner: ann }), TTL);

@@ -46,7 +46,7 @@ describe('CachedStore across processes', () => {
     return sessionCookie(res)!;
   }
 
-  it('A writes; B and C read the new value right after A answered; A destroys; B and C see no session', async () => {
+  it('#56 A writes; B and C read the new value right after A answered; A destroys; B and C see no session', async () => {
     const cookie = await login('ada');
     // B and C cache the session.
     for (const p of [b, c]) {
@@ -79,7 +79,7 @@ describe('CachedStore across processes', () => {
     expect((await commandCount(redis)) - before).toBe(1);
   });
 
-  it('B never serves the old value while its subscriber is cut (CLIENT KILL TYPE pubsub), and caches again after', async () => {
+  it('#67 #68 B never serves the old value while its subscriber is cut (CLIENT KILL TYPE pubsub), and caches again after', async () => {
     const cookie = await login('linus');
     await request(a.url).post('/write').set('Cookie', cookie).send({ v: 'old' }).expect(200);
     expect((await request(b.url).get('/read').set('Cookie', cookie)).body.data.v).toBe('old');

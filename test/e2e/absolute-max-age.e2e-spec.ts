@@ -97,7 +97,7 @@ describe.each(matrix())('absoluteMaxAge (%s)', (_name, adapter: AdapterVariant, 
     await keepBusy(hs, '/set/n', 'post');
   });
 
-  it('ends a session kept alive by rolling reads (touch), after absoluteMaxAge from creation', async () => {
+  it('#27 ends a session kept alive by rolling reads (touch), after absoluteMaxAge from creation', async () => {
     const hs = await start({ absoluteMaxAge: ABSOLUTE, maxAge: 60_000, rolling: true });
     await keepBusy(hs, '/read', 'get');
   });

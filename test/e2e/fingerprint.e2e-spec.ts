@@ -51,7 +51,7 @@ describe.each(matrix())('fingerprint binding (%s)', (_name, adapter: AdapterVari
     return h;
   }
 
-  it('a cookie presented by another User-Agent gets a fresh session; the stored one is untouched and still the owner’s', async () => {
+  it('#32 a cookie presented by another User-Agent gets a fresh session; the stored one is untouched and still the owner’s', async () => {
     const logger = spyLogger();
     const hs = await start({ fingerprint: true, logger });
     const created = await request(hs.server).post('/set/secret').set('User-Agent', OWNER_UA).send({ value: 's3cr3t' });
@@ -95,7 +95,7 @@ describe.each(matrix())('fingerprint binding (%s)', (_name, adapter: AdapterVari
     expect(setCookies(owner).filter((c) => c.startsWith('sid=;'))).toEqual([]);
   });
 
-  it('requests with a mismatched fingerprint never extend the stored session’s expiry (rolling on)', async () => {
+  it('#32 requests with a mismatched fingerprint never extend the stored session’s expiry (rolling on)', async () => {
     const hs = await start({ fingerprint: true, maxAge: 500, rolling: true, logger: spyLogger() });
     const created = await request(hs.server).post('/set/a').set('User-Agent', OWNER_UA).send({ value: 1 });
     const createdAt = Date.now();

@@ -82,7 +82,7 @@ describe.each(matrix())('owner index: listByOwner / destroyByOwner (%s)', (_name
     expect(direct.every((s) => s.current === false)).toBe(true);
   });
 
-  it('destroyByOwner(user, { except: current }) leaves exactly the current session; other users are untouched', async () => {
+  it('#23 destroyByOwner(user, { except: current }) leaves exactly the current session; other users are untouched', async () => {
     const alice = user('alice');
     const bob = user('bob');
     const laptop = await login(alice, 'Laptop/1.0');
@@ -124,7 +124,7 @@ describe.each(matrix())('owner index: listByOwner / destroyByOwner (%s)', (_name
     expect((await sessions.listByOwner(carol)).map((s) => s.id)).toEqual([idOf(token)]);
   });
 
-  it('destroyByOwner without except ends every session of the owner, the current one included (cookie cleared)', async () => {
+  it('#31 destroyByOwner without except ends every session of the owner, the current one included (cookie cleared)', async () => {
     const dan = user('dan');
     const a = await login(dan, 'A/1');
     const b = await login(dan, 'B/1');
@@ -174,7 +174,7 @@ describe.each(matrix())('owner index: listByOwner / destroyByOwner (%s)', (_name
     expect(await sessions.listByOwner(gus)).toEqual([]);
   });
 
-  it('an expired session disappears from the listing (and from destroyByOwner’s count)', async () => {
+  it('#30 #85 an expired session disappears from the listing (and from destroyByOwner’s count)', async () => {
     const hal = user('hal');
     const short = await sessions.create({ userId: hal }, { maxAge: 80 });
     const long = await sessions.create({ userId: hal }, { maxAge: 60_000 });

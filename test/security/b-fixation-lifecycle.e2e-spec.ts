@@ -108,6 +108,24 @@ describe('checklist B: fixation and lifecycle', () => {
     }
   });
 
+  it('#35 the content of a corrupt record is never logged, and its id is never adopted', async () => {
+    const store = new FlakyMemoryStore();
+    const lines: string[] = [];
+    const keep = (...parts: unknown[]) => void lines.push(parts.map((p) => JSON.stringify(p) ?? String(p)).join(' '));
+    const logger = { log: keep, error: keep, warn: keep, debug: keep, verbose: keep, fatal: keep };
+    h = await createHarness({ adapter: express, store: variant(store), options: { logger } });
+    const cookie = sessionCookie(await request(h.server).post('/set/a').send({ value: 1 }))!;
+    const id = (await request(h.server).get('/read').set('Cookie', cookie)).body.id as string;
+    const entries = (store as unknown as { entries: Map<string, { json: string; expiresAt: number }> }).entries;
+    entries.set(id, { json: '{"v":1,"meta":{"createdAt":"SECRET-CONTENT', expiresAt: 0 });
+    const res = await request(h.server).post('/set/b').set('Cookie', cookie).send({ value: 2 });
+    expect(res.status).toBe(200);
+    const fresh = (await request(h.server).get('/read').set('Cookie', sessionCookie(res)!)).body;
+    expect(fresh.id).not.toBe(id);
+    expect(fresh.data).toEqual({ b: 2 });
+    expect(lines.join('\n')).not.toContain('SECRET-CONTENT');
+  });
+
   it('#44 a store that never answers: the module deadline gives a 503', async () => {
     const store = new NeverAnsweringStore();
     h = await createHarness({ adapter: express, store: variant(store), options: { storeTimeout: 200 } });

@@ -30,8 +30,13 @@ export const recommendedRedisOptions = {
   connectTimeout: 2_000,
   /** Reconnect with a short, capped backoff so service resumes soon after Redis is back. */
   retryStrategy: (attempt: number): number => Math.min(attempt * 100, 1_000),
-  /** A failover leaves a replica answering READONLY: reconnect, and resend the command. */
-  reconnectOnError: (error: Error): 2 | false => (error.message.startsWith('READONLY') ? 2 : false),
+  /**
+   * A failover leaves a replica answering READONLY: reconnect (to the new
+   * master, with Sentinel), and fail the command. Not 2 (resend): a resent
+   * write loops through reconnects while the node stays a replica, and can
+   * land after its request was already answered 503 (checklist #43).
+   */
+  reconnectOnError: (error: Error): boolean => error.message.startsWith('READONLY'),
 } as const;
 
 /** States in which ioredis would only queue a command: the store fails fast instead. */
