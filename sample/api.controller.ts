@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { Session, SessionService, type OwnedSession } from '../lib/index.js';
+import { JsonOnlyGuard } from './json-only.guard.js';
 
 /** How long an API token lives without being used (each use extends it). */
 const API_TOKEN_IDLE_MS = 30 * 24 * 60 * 60 * 1000;
@@ -15,6 +16,7 @@ export class ApiController {
    * accepted: a real app checks credentials first. The response is marked
    * `Cache-Control: no-store` by `create()`.
    */
+  @UseGuards(JsonOnlyGuard)
   @Post('api/token')
   @HttpCode(201)
   async token(@Body() body: { userId?: unknown }): Promise<{ token: string; header: string }> {
@@ -33,6 +35,7 @@ export class ApiController {
   }
 
   /** "Log out of all other devices": every session of the user but this one ends. */
+  @UseGuards(JsonOnlyGuard)
   @Post('logout-everywhere')
   @HttpCode(200)
   async logoutEverywhere(@Session() session: Session): Promise<{ ended: number }> {

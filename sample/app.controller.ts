@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { Session, SessionService } from '../lib/index.js';
+import { JsonOnlyGuard } from './json-only.guard.js';
 
 /** The sample's JSON routes: a visit counter and a login/logout flow. */
 @Controller()
@@ -14,6 +15,7 @@ export class AppController {
   }
 
   /** Any user name logs in; the session id changes (fixation defence). */
+  @UseGuards(JsonOnlyGuard)
   @Post('login')
   @HttpCode(200)
   async login(@Session() session: Session, @Body() body: { userId?: unknown }): Promise<{ userId: string }> {
@@ -31,6 +33,7 @@ export class AppController {
     return { userId };
   }
 
+  @UseGuards(JsonOnlyGuard)
   @Post('logout')
   @HttpCode(200)
   async logout(@Session() session: Session): Promise<{ loggedOut: true }> {

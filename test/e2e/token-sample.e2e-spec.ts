@@ -54,7 +54,7 @@ describe.each(adapterVariants.map((a) => [a.name, a] as const))('sample API rout
     expect(list.map((s) => s.userAgent)).toEqual(expect.arrayContaining(['Laptop/1', 'Phone/1']));
     expect(listed.text).not.toContain(token.slice(0, token.indexOf('.')));
 
-    const out = await request(server).post('/logout-everywhere').set('Cookie', laptop);
+    const out = await request(server).post('/logout-everywhere').set('Cookie', laptop).send({});
     expect(out.status).toBe(200);
     expect(out.body.ended).toBe(list.length - 1);
     expect((await request(server).get('/me').set('Cookie', laptop)).body).toEqual({ userId: user });
@@ -67,6 +67,17 @@ describe.each(adapterVariants.map((a) => [a.name, a] as const))('sample API rout
 
   it('both routes need a logged-in session', async () => {
     expect((await request(server).get('/sessions')).status).toBe(401);
-    expect((await request(server).post('/logout-everywhere')).status).toBe(401);
+    expect((await request(server).post('/logout-everywhere').send({})).status).toBe(401);
+  });
+  it('refuses a cross-site form post to the JSON login (login CSRF): 415, no session, no cookie', async () => {
+    const form = await request(server)
+      .post('/login')
+      .type('form')
+      .send(`userId=${encodeURIComponent(user)}`);
+    expect(form.status).toBe(415);
+    expect(setCookies(form)).toEqual([]);
+    const plain = await request(server).post('/api/token').set('Content-Type', 'text/plain').send('{"userId":"x"}');
+    expect(plain.status).toBe(415);
+    expect(plain.body.token).toBeUndefined();
   });
 });
