@@ -62,6 +62,8 @@ export class SessionService {
   private current(): Promise<Session> {
     const state = currentRequest();
     if (!state) {
+      // Reached without injection (ModuleRef): from now on requests run in their context.
+      this.runtime.contextWanted = true;
       return Promise.reject(
         new Error('SessionService: no current request here; pass the session explicitly (or use load(ctx) in guards)'),
       );

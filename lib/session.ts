@@ -27,7 +27,12 @@ export interface SessionControls {
   describe(session: Session): { id: string; isNew: boolean; cookie: SessionCookie };
 }
 
-const controls = new WeakMap<object, SessionControls>();
+/** @internal The runtime's bookkeeping of a session (set by the runtime when it builds one). */
+export let internalsOf!: (session: Session) => unknown;
+/** @internal */
+export let setInternals!: (session: Session, internals: unknown) => void;
+/** @internal The runtime a session belongs to, if it is a Session at all. */
+export let controlsOf!: (session: unknown) => SessionControls | undefined;
 
 /**
  * The session of one request, as `@Session()` gives it. Data lives on the
@@ -38,9 +43,23 @@ const controls = new WeakMap<object, SessionControls>();
 export class Session {
   [key: string]: unknown;
 
+  // Private slots, invisible to the data (keys, spread, JSON): cheaper than
+  // WeakMaps keyed by a new object on every request.
+  readonly #controls: SessionControls;
+  #internals: unknown;
+
   /** @internal Built by the module; users receive sessions, never construct them. */
   constructor(owner: SessionControls) {
-    controls.set(this, owner);
+    this.#controls = owner;
+  }
+
+  static {
+    internalsOf = (session) => session.#internals;
+    setInternals = (session, internals) => {
+      session.#internals = internals;
+    };
+    controlsOf = (session) =>
+      typeof session === 'object' && session !== null && #controls in session ? session.#controls : undefined;
   }
 
   /** The public session id (a hash of the secret token: safe to log and to show). */
@@ -89,7 +108,7 @@ export class Session {
 }
 
 function ctl(session: Session): SessionControls {
-  const owner = controls.get(session);
+  const owner = controlsOf(session);
   if (!owner) throw new Error('Session used outside SessionModule');
   return owner;
 }

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Observable } from 'rxjs';
 import type { RequestState } from './request-state.js';
 
 /**
@@ -9,8 +8,9 @@ import type { RequestState } from './request-state.js';
  */
 const current = new AsyncLocalStorage<RequestState>();
 
-export function runInRequest<T>(state: RequestState, source: () => Observable<T>): Observable<T> {
-  return new Observable<T>((subscriber) => current.run(state, () => source().subscribe(subscriber)));
+/** Run `fn` (which subscribes to the handler) with `state` as the current request. */
+export function runInRequest<T>(state: RequestState, fn: () => T): T {
+  return current.run(state, fn);
 }
 
 export function currentRequest(): RequestState | undefined {

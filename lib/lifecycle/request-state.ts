@@ -24,5 +24,7 @@ export function stateOf(request: object): RequestState | undefined {
 }
 
 export function setState(request: object, state: RequestState): void {
-  Object.defineProperty(request, STATE, { value: state, enumerable: false, configurable: true });
+  // A plain assignment: defineProperty on the request is several times slower,
+  // and a symbol key is invisible to for-in, Object.keys and JSON anyway.
+  (request as { [STATE]?: RequestState })[STATE] = state;
 }

@@ -3,8 +3,11 @@ import { RESOLVED_SESSION_OPTIONS, SESSION_LOGGER } from '../session.constants.j
 import { SessionConfigError, SessionDataException } from '../session.exceptions.js';
 import type { ResolvedSessionOptions, SessionRequest } from '../session.options.js';
 import {
+  controlsOf,
+  internalsOf,
   RESERVED_SESSION_KEYS,
   Session,
+  setInternals,
   type RegenerateOptions,
   type SessionControls,
   type SessionCookie,
@@ -14,7 +17,13 @@ import type { SessionData, SessionMeta, SessionRecord } from '../stores/session-
 import { readCookie } from '../transport/cookie-codec.js';
 import { pathMatches } from '../transport/cookie-path.js';
 import { isSecureRequest, type HttpExchange } from '../transport/http-exchange.js';
-import { publicIdOf, randomSecretId, SECRET_ID_FORMAT, TokenSigner } from '../transport/session-token.js';
+import {
+  publicIdOf,
+  randomSecretId,
+  SECRET_ID_FORMAT,
+  TokenSigner,
+  type VerifiedToken,
+} from '../transport/session-token.js';
 import { setState, stateOf, type RequestState } from './request-state.js';
 import { diffData, snapshotOf, type Snapshot } from './session-data.js';
 import { extendMeta, isExpired, newMeta, ttlOf, withOwner } from './session-meta.js';
@@ -28,7 +37,15 @@ interface Internals {
   id: string;
   isNew: boolean;
   meta: SessionMeta;
-  snapshot: Snapshot;
+  /**
+   * What "changed" is measured against, as of the last load or save: the JSON
+   * of each top-level key (`snapshot`), and/or the JSON of the whole data
+   * (`baseline`). A load keeps only the baseline, one string: a request that
+   * changes nothing is told by one comparison, and the per-key snapshot is
+   * derived from the baseline only when something did change.
+   */
+  snapshot: Snapshot | undefined;
+  baseline: string | undefined;
   /** The request this session belongs to; none for token-level sessions. */
   request: RequestState | undefined;
   /** The client's cookie must be cleared unless a new token is sent. */
@@ -39,6 +56,8 @@ interface Internals {
   gone: boolean;
   /** Operations on one session run one after another. */
   queue: Promise<unknown>;
+  /** Operations queued or running. */
+  busy: number;
 }
 
 /** One entry of `listByOwner`. */
@@ -65,7 +84,12 @@ export class SessionRuntime implements SessionControls {
   readonly gateway: StoreGateway;
   private readonly delivery: TokenDelivery;
   private readonly probes: RejectedTokenMonitor;
-  private readonly internals = new WeakMap<Session, Internals>();
+  /**
+   * Set when SessionService was called without a session outside any request
+   * context: it was reached without injection (ModuleRef), so the interceptor
+   * must run every request in its async context from then on.
+   */
+  contextWanted = false;
 
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) readonly options: ResolvedSessionOptions,
@@ -135,6 +159,26 @@ export class SessionRuntime implements SessionControls {
     return loading;
   }
 
+  /**
+   * True when committing would do nothing (so the interceptor need not wait
+   * for it): no session loaded, or one that is idle, unchanged, and due for
+   * neither a touch nor a cookie. Mirrors `persist`; anything else commits.
+   */
+  idle(state: RequestState): boolean {
+    if (!state.loading) return true;
+    const session = state.session;
+    if (!session) return false;
+    const i = internalsOf(session) as Internals | undefined;
+    if (!i || i.busy > 0) return false;
+    if (i.gone) return true;
+    if (i.isNew) {
+      if (this.options.saveUninitialized || i.clearCookie) return false;
+    } else if (i.resend || this.options.rolling || Date.now() - i.meta.lastActiveAt >= this.options.touchAfter) {
+      return false;
+    }
+    return this.unchanged(session, i);
+  }
+
   /** After the handler: persist what changed and put the token on the response. */
   async commit(state: RequestState): Promise<void> {
     if (!state.loading) return;
@@ -156,7 +200,7 @@ export class SessionRuntime implements SessionControls {
             `Session ${token.id} was presented with another client fingerprint; a fresh session was issued`,
           );
         } else {
-          return this.build(token.secretId, record, state, { resend: token.resign });
+          return this.build(token, record, state, { resend: token.resign });
         }
       } else {
         // Strict mode: a signed id the store does not know is never adopted.
@@ -212,6 +256,7 @@ export class SessionRuntime implements SessionControls {
       replaceData(session, cleanData(record.data));
       i.meta = record.meta;
       i.snapshot = snapshotOf(dataOf(session));
+      i.baseline = undefined;
       return session;
     });
   }
@@ -261,7 +306,7 @@ export class SessionRuntime implements SessionControls {
       await this.gateway.destroy(verified.id);
       return null;
     }
-    return this.build(verified.secretId, record, undefined, {});
+    return this.build(verified, record, undefined, {});
   }
 
   /** Replace a token session's data. False when the token is bad or its session gone. */
@@ -311,8 +356,13 @@ export class SessionRuntime implements SessionControls {
     const i = this.of(session);
     if (i.gone) return;
     const now = Date.now();
-    const diff = diffData(session, i.snapshot, this.options.maxBytes);
+    const same = this.unchanged(session, i);
     if (i.isNew) {
+      if (same && !this.options.saveUninitialized && !explicit) {
+        if (i.clearCookie && i.request) this.delivery.clear(i.request);
+        return;
+      }
+      const diff = this.diff(session, i);
       if (!diff.changed && !this.options.saveUninitialized && !explicit) {
         if (i.clearCookie && i.request) this.delivery.clear(i.request);
         return;
@@ -322,11 +372,19 @@ export class SessionRuntime implements SessionControls {
       const ttl = ttlOf(meta, now);
       if (ttl < 0) return;
       await this.createUnique(i, { v: 1, meta, data: diff.data }, ttl);
-      Object.assign(i, { isNew: false, meta, snapshot: diff.snapshot, clearCookie: false, resend: false });
+      Object.assign(i, {
+        isNew: false,
+        meta,
+        snapshot: diff.snapshot,
+        baseline: undefined,
+        clearCookie: false,
+        resend: false,
+      });
       this.sendToken(i, ttl);
       return;
     }
-    if (diff.changed) {
+    const diff = same ? undefined : this.diff(session, i);
+    if (diff?.changed) {
       const meta = withOwner(extendMeta(i.meta, this.options, now), diff.data, this.options.ownerKey);
       const ttl = ttlOf(meta, now);
       if (ttl < 0) {
@@ -345,7 +403,7 @@ export class SessionRuntime implements SessionControls {
         i.gone = true;
         return;
       }
-      Object.assign(i, { meta, snapshot: diff.snapshot, resend: false });
+      Object.assign(i, { meta, snapshot: diff.snapshot, baseline: undefined, resend: false });
       this.sendToken(i, ttl);
       return;
     }
@@ -357,6 +415,29 @@ export class SessionRuntime implements SessionControls {
       i.resend = false;
       this.sendToken(i, ttlOf(i.meta, now));
     }
+  }
+
+  /**
+   * True when the data is provably what was last loaded or saved (and within
+   * `maxBytes`): its JSON equals the baseline. False means "compare per key".
+   */
+  private unchanged(session: Session, i: Internals): boolean {
+    if (i.baseline === undefined) return false;
+    let json: string;
+    try {
+      json = JSON.stringify(session);
+    } catch {
+      return false; // diffData names the key that cannot be serialised
+    }
+    if (json !== i.baseline) return false;
+    const maxBytes = this.options.maxBytes;
+    return json.length <= maxBytes / 4 || Buffer.byteLength(json) <= maxBytes;
+  }
+
+  /** The per-key diff against the last load or save (throws for data that cannot be saved). */
+  private diff(session: Session, i: Internals): ReturnType<typeof diffData> {
+    i.snapshot ??= snapshotOf(JSON.parse(i.baseline ?? '{}') as SessionData);
+    return diffData(session, i.snapshot, this.options.maxBytes);
   }
 
   /** Touch: push the expiry out in the store and on the client. */
@@ -391,23 +472,25 @@ export class SessionRuntime implements SessionControls {
     const secretId = this.newSecretId();
     const meta = newMeta(Date.now(), maxAge, this.options.absoluteMaxAge, state ? this.clientMeta(state) : {});
     const session = new Session(this);
-    this.internals.set(session, {
+    setInternals(session, {
       secretId,
       id: publicIdOf(secretId),
       isNew: true,
       meta,
       snapshot: new Map(),
+      baseline: '{}',
       request: state,
       clearCookie: false,
       resend: false,
       gone: false,
       queue: Promise.resolve(),
+      busy: 0,
     });
     return session;
   }
 
   private build(
-    secretId: string,
+    { secretId, id }: VerifiedToken,
     record: SessionRecord,
     state: RequestState | undefined,
     flags: { resend?: boolean },
@@ -415,17 +498,19 @@ export class SessionRuntime implements SessionControls {
     const session = new Session(this);
     const data = cleanData(record.data);
     Object.assign(session, data);
-    this.internals.set(session, {
+    setInternals(session, {
       secretId,
-      id: publicIdOf(secretId),
+      id,
       isNew: false,
       meta: record.meta,
-      snapshot: snapshotOf(data),
+      snapshot: undefined,
+      baseline: JSON.stringify(data),
       request: state,
       clearCookie: false,
       resend: flags.resend ?? false,
       gone: false,
       queue: Promise.resolve(),
+      busy: 0,
     });
     return session;
   }
@@ -438,6 +523,7 @@ export class SessionRuntime implements SessionControls {
     i.isNew = true;
     i.meta = newMeta(Date.now(), maxAge, this.options.absoluteMaxAge, i.request ? this.clientMeta(i.request) : {});
     i.snapshot = new Map();
+    i.baseline = undefined;
     i.clearCookie = true;
     i.resend = false;
     i.gone = false;
@@ -475,15 +561,17 @@ export class SessionRuntime implements SessionControls {
   }
 
   private of(session: Session): Internals {
-    const i = this.internals.get(session);
+    const i = controlsOf(session) === this ? (internalsOf(session) as Internals | undefined) : undefined;
     if (!i) throw new Error('This Session does not belong to this SessionModule');
     return i;
   }
 
   private serial<T>(session: Session, run: () => Promise<T>): Promise<T> {
     const i = this.of(session);
+    i.busy++;
+    const done = (): void => void i.busy--;
     const next = i.queue.then(run, run);
-    i.queue = next.catch(() => undefined);
+    i.queue = next.then(done, done);
     return next;
   }
 }

@@ -1,16 +1,20 @@
 import {
   HttpException,
   Injectable,
+  Optional,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { catchError, concatMap, from, switchMap, type Observable } from 'rxjs';
+import { Observable, type Observer, type Subscriber, type Subscription } from 'rxjs';
 import { exchangeFromContext, type FastifyReplyLike } from '../transport/http-exchange.js';
 import { handshakeOf } from '../transport/ws-exchange.js';
+import { ModulesContainer } from '@nestjs/core';
+import { SessionService } from '../session.service.js';
+import { isInjectedAnywhere } from './context-need.js';
 import { runInRequest } from './current-request.js';
-import type { RequestState } from './request-state.js';
+import { stateOf, type RequestState } from './request-state.js';
 import { routeUsage } from './route-usage.js';
 import { SessionRuntime } from './session-runtime.js';
 
@@ -26,28 +30,57 @@ import { SessionRuntime } from './session-runtime.js';
  */
 @Injectable()
 export class SessionInterceptor implements NestInterceptor {
-  constructor(private readonly runtime: SessionRuntime) {}
+  /**
+   * Whether HTTP handlers run in the request's async context, which only
+   * SessionService calls without a session argument need. Entering it costs
+   * every request (on Node 20 it turns on promise hooks for the whole
+   * process), so it is skipped when nothing in the application injects
+   * SessionService. Decided on the first request, once the app is complete.
+   */
+  private injected: boolean | undefined;
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    @Optional() private readonly modules?: ModulesContainer,
+  ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const type = ctx.getType();
     if (type === 'ws') return this.interceptMessage(ctx, next);
     if (type !== 'http') return next.handle();
-    const state = this.runtime.attach(exchangeFromContext(ctx));
     const usage = routeUsage(ctx.getClass(), ctx.getHandler());
+    const context = (this.injected ??= this.findInjections()) || this.runtime.contextWanted;
+    if (!context && !usage.usesSession && this.nothingToDo(ctx.switchToHttp().getRequest<object>())) {
+      // Nothing can reach this request's session: no state, no context, no commit.
+      return next.handle();
+    }
+    const state = this.runtime.attach(exchangeFromContext(ctx));
     // `rolling` refreshes every presented session, so it must be loaded.
     const hydrate = usage.usesSession || (this.runtime.options.rolling && state.token !== null);
-
-    let handled: () => Observable<unknown>;
     if (usage.ownsResponse) {
       // The handler sends the response itself: commit when it sends.
       this.commitBeforeSend(state);
-      handled = () => next.handle();
-    } else {
-      handled = () => this.committing(state, next);
+      return this.handle(state, hydrate, false, context, next);
     }
-    return runInRequest(state, () =>
-      hydrate ? from(this.runtime.hydrate(state)).pipe(switchMap(handled)) : handled(),
-    );
+    return this.handle(state, hydrate, true, context, next);
+  }
+
+  private findInjections(): boolean {
+    return this.modules ? isInjectedAnywhere(this.modules, SessionService) : true;
+  }
+
+  /**
+   * For a route that does not use the session, in an app where no handler
+   * can reach SessionService: true when the request presents no cookie or
+   * token (a presented one is still verified, so rejected tokens are counted)
+   * and no guard loaded its session.
+   */
+  private nothingToDo(request: object): boolean {
+    if (stateOf(request)?.loading) return false;
+    const headers = ((request as { headers?: Record<string, unknown> }).headers ?? {}) as Record<string, unknown>;
+    const { options } = this.runtime;
+    if (options.cookieTransport && headers.cookie !== undefined) return false;
+    return !(options.headerTransport && headers[options.headerName] !== undefined);
   }
 
   /** A gateway message: hydrate from the handshake when the handler asks, save what it changed. */
@@ -56,23 +89,40 @@ export class SessionInterceptor implements NestInterceptor {
     // Without a known handshake only handlers that need the session fail (with a clear error).
     if (!usage.usesSession && !handshakeOf(ctx.switchToWs().getClient())) return next.handle();
     const state = this.runtime.attach(exchangeFromContext(ctx));
-    const handled = () => this.committing(state, next);
-    return runInRequest(state, () =>
-      usage.usesSession ? from(this.runtime.hydrate(state)).pipe(switchMap(handled)) : handled(),
-    );
+    return this.handle(state, usage.usesSession, true, true, next);
   }
 
-  /** The handler's result, after the session is committed (also when the handler throws). */
-  private committing(state: RequestState, next: CallHandler): Observable<unknown> {
-    // catchError first: it must see only the handler's error. After concatMap it
-    // would also catch a failed commit and commit again, doubling a hung store's wait.
-    return next.handle().pipe(
-      catchError((error: unknown) => from(this.runtime.commit(state).then(() => Promise.reject(error)))),
-      concatMap(async (value: unknown) => {
-        await this.runtime.commit(state);
-        return value;
-      }),
-    );
+  /**
+   * The handler's result: subscribed to inside the request's async context,
+   * after hydration when `hydrate`, and when `commit`, emitted only after the
+   * session is committed (also when the handler throws).
+   *
+   * Hand-written rather than composed from rxjs operators: this runs on every
+   * request, and a route that never touches the session (nothing hydrated by
+   * the time the handler is done) passes its result straight through.
+   */
+  private handle(
+    state: RequestState,
+    hydrate: boolean,
+    commit: boolean,
+    context: boolean,
+    next: CallHandler,
+  ): Observable<unknown> {
+    const runtime = this.runtime;
+    return new Observable<unknown>((subscriber) => {
+      let inner: Subscription | undefined;
+      const subscribe = (): void => {
+        if (subscriber.closed) return;
+        inner = next.handle().subscribe(commit ? committing(runtime, state, subscriber) : subscriber);
+      };
+      const start = (): void => {
+        if (hydrate) runtime.hydrate(state).then(subscribe, (error: unknown) => subscriber.error(error));
+        else subscribe();
+      };
+      if (context) runInRequest(state, start);
+      else start();
+      return () => inner?.unsubscribe();
+    });
   }
 
   /**
@@ -144,6 +194,49 @@ export class SessionInterceptor implements NestInterceptor {
       return res;
     } as ServerResponse['end'];
   }
+}
+
+/**
+ * The observer that commits before passing on each value and the error of
+ * the handler. Values keep their order; a failed commit ends the stream with
+ * the store's error, and a handler's error is passed on after the commit (or
+ * replaced by the commit's own error). When committing would do nothing (no
+ * session loaded, or an unchanged one), the result passes straight through.
+ */
+function committing(runtime: SessionRuntime, state: RequestState, subscriber: Subscriber<unknown>): Observer<unknown> {
+  let pending: Promise<void> | undefined;
+  let failed = false;
+  const fail = (error: unknown): void => {
+    failed = true;
+    subscriber.error(error);
+  };
+  return {
+    next(value: unknown): void {
+      if (!pending && runtime.idle(state)) {
+        subscriber.next(value);
+        return;
+      }
+      pending = (pending ?? Promise.resolve())
+        .then(() => (failed ? undefined : runtime.commit(state)))
+        .then(() => {
+          if (!failed) subscriber.next(value);
+        }, fail);
+    },
+    error(error: unknown): void {
+      if (runtime.idle(state)) {
+        subscriber.error(error);
+        return;
+      }
+      runtime.commit(state).then(() => subscriber.error(error), fail);
+    },
+    complete(): void {
+      if (!pending) subscriber.complete();
+      else
+        void pending.then(() => {
+          if (!failed) subscriber.complete();
+        });
+    },
+  };
 }
 
 /** The response a failed commit turns into: the store's 503, or a plain 500. */

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { SessionStoreUnavailableException } from '../session.exceptions.js';
+import { answersInProcess } from '../stores/memory.store.js';
 import type { SessionStore } from '../stores/session-store.js';
 import type { SessionPatch, SessionRecord, StoredSession } from '../stores/session-record.js';
 
@@ -77,6 +78,15 @@ export class StoreGateway {
   }
 
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    // MemoryStore's own methods answer without I/O: no deadline to arm.
+    if (answersInProcess(this.store, operation)) {
+      try {
+        return await run();
+      } catch (error) {
+        this.report(operation, error);
+        throw new SessionStoreUnavailableException(error);
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(

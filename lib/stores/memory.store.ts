@@ -1,6 +1,6 @@
 import { SessionStore } from './session-store.js';
-import type { SessionPatch, SessionRecord, StoredSession } from './session-record.js';
-import { applyPatch, decodeRecord } from './record-codec.js';
+import type { SessionData, SessionMeta, SessionPatch, SessionRecord, StoredSession } from './session-record.js';
+import { applyPatch, FORBIDDEN_KEYS, MAX_RECORD_CHARS } from './record-codec.js';
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently used is dropped past it. Unbounded when unset. */
@@ -10,12 +10,20 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  /** The record as JSON: one compact string per session, copied on every read. */
+  /**
+   * The record as compact JSON (see `encodeEntry`): one flat string per
+   * session, parsed afresh on every read (so callers never share objects).
+   */
   json: string;
+  /** `meta.userAgent`, shared between the sessions of one browser (see `userAgents`). */
+  userAgent: string | undefined;
   /** 0 = never expires. */
   expiresAt: number;
   owner: string | undefined;
 }
+
+/** Distinct user agents kept for sharing; past this many, new ones are stored per session. */
+const MAX_SHARED_USER_AGENTS = 1_000;
 
 /**
  * An in-process store: expiry by TTL, a reaper for entries nobody reads, an
@@ -23,7 +31,10 @@ interface Entry {
  */
 export class MemoryStore extends SessionStore {
   private readonly entries = new Map<string, Entry>();
-  private readonly owners = new Map<string, Set<string>>();
+  /** Owner → the id of its session, or a Set of ids when it has several (most owners have one). */
+  private readonly owners = new Map<string, string | Set<string>>();
+  /** One copy of each user agent (sessions of one browser repeat it), bounded. */
+  private readonly userAgents = new Map<string, string>();
   private readonly maxSize: number;
   private reaper: NodeJS.Timeout | undefined;
 
@@ -50,7 +61,7 @@ export class MemoryStore extends SessionStore {
     // Re-insert to mark as most recently used (Map keeps insertion order).
     this.entries.delete(id);
     this.entries.set(id, entry);
-    return decodeRecord(entry.json);
+    return decodeEntry(entry);
   }
 
   async set(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
@@ -66,7 +77,7 @@ export class MemoryStore extends SessionStore {
   async patch(id: string, changes: SessionPatch, ttlMs: number): Promise<boolean> {
     const entry = this.live(id);
     if (!entry) return false;
-    const record = decodeRecord(entry.json);
+    const record = decodeEntry(entry);
     if (!record) return false;
     this.write(id, applyPatch(record, changes), ttlMs);
     return true;
@@ -75,7 +86,7 @@ export class MemoryStore extends SessionStore {
   async touch(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
     const entry = this.live(id);
     if (!entry) return;
-    const stored = decodeRecord(entry.json);
+    const stored = decodeEntry(entry);
     if (!stored) return;
     // Only the expiry bookkeeping changes: data written meanwhile is kept.
     this.write(id, { ...stored, meta: { ...record.meta, owner: stored.meta.owner } }, ttlMs);
@@ -89,7 +100,7 @@ export class MemoryStore extends SessionStore {
     const out: StoredSession[] = [];
     for (const id of [...this.entries.keys()]) {
       const entry = this.live(id);
-      const record = entry && decodeRecord(entry.json);
+      const record = entry && decodeEntry(entry);
       if (record) out.push({ id, record });
     }
     return out;
@@ -103,13 +114,16 @@ export class MemoryStore extends SessionStore {
   async clear(): Promise<void> {
     this.entries.clear();
     this.owners.clear();
+    this.userAgents.clear();
   }
 
   async listByOwner(owner: string): Promise<StoredSession[]> {
     const out: StoredSession[] = [];
-    for (const id of [...(this.owners.get(owner) ?? [])]) {
+    const indexed = this.owners.get(owner);
+    const ids = indexed === undefined ? [] : typeof indexed === 'string' ? [indexed] : [...indexed];
+    for (const id of ids) {
       const entry = this.live(id);
-      const record = entry && decodeRecord(entry.json);
+      const record = entry && decodeEntry(entry);
       if (record) out.push({ id, record });
     }
     return out;
@@ -144,16 +158,19 @@ export class MemoryStore extends SessionStore {
     const owner = record.meta.owner;
     const previous = this.entries.get(id);
     if (previous?.owner !== undefined && previous.owner !== owner) this.unindex(previous.owner, id);
+    const userAgent = record.meta.userAgent;
     this.entries.delete(id);
     this.entries.set(id, {
-      json: JSON.stringify(record),
+      json: encodeEntry(record),
+      userAgent: userAgent === undefined ? undefined : this.shared(userAgent),
       expiresAt: ttlMs === 0 ? 0 : Date.now() + ttlMs,
       owner,
     });
     if (owner !== undefined) {
-      let ids = this.owners.get(owner);
-      if (!ids) this.owners.set(owner, (ids = new Set()));
-      ids.add(id);
+      const ids = this.owners.get(owner);
+      if (ids === undefined) this.owners.set(owner, id);
+      else if (typeof ids !== 'string') ids.add(id);
+      else if (ids !== id) this.owners.set(owner, new Set([ids, id]));
     }
     while (this.entries.size > this.maxSize) {
       const oldest = this.entries.keys().next().value as string;
@@ -170,8 +187,128 @@ export class MemoryStore extends SessionStore {
 
   private unindex(owner: string, id: string): void {
     const ids = this.owners.get(owner);
-    if (!ids) return;
+    if (ids === undefined) return;
+    if (typeof ids === 'string') {
+      if (ids === id) this.owners.delete(owner);
+      return;
+    }
     ids.delete(id);
-    if (ids.size === 0) this.owners.delete(owner);
+    if (ids.size === 1) this.owners.set(owner, ids.values().next().value!);
+    else if (ids.size === 0) this.owners.delete(owner);
   }
+
+  /** The kept copy of a user agent string, so sessions of one browser share it. */
+  private shared(userAgent: string): string {
+    const kept = this.userAgents.get(userAgent);
+    if (kept !== undefined) return kept;
+    if (this.userAgents.size < MAX_SHARED_USER_AGENTS) this.userAgents.set(userAgent, userAgent);
+    return userAgent;
+  }
+}
+
+/** Meta fields kept outside the meta object of the entry's JSON. */
+const META_FIELDS: ReadonlySet<string> = new Set([
+  'createdAt',
+  'lastActiveAt',
+  'idleExpiresAt',
+  'absoluteExpiresAt',
+  'maxAge',
+  'owner',
+  'userAgent',
+  'fingerprint',
+]);
+
+/**
+ * The JSON an entry keeps: `[createdAt, lastActiveAt, idleExpiresAt,
+ * absoluteExpiresAt, maxAge, fingerprint | 0, other meta | 0, data]`. The
+ * owner and user agent live on the entry (the user agent shared between
+ * sessions), so the string holds no key names of meta, and no copy of them.
+ */
+function encodeEntry(record: SessionRecord): string {
+  const { meta } = record;
+  // Not a record (as decodeRecord judges): kept as something no read accepts.
+  if (record.v !== 1 || !isPlainObject(meta) || !isPlainObject(record.data)) return '0';
+  let extra: Record<string, unknown> | 0 = 0;
+  for (const key of Object.keys(meta)) {
+    if (!META_FIELDS.has(key)) (extra ||= {})[key] = meta[key as keyof SessionMeta];
+  }
+  const json = JSON.stringify([
+    meta.createdAt,
+    meta.lastActiveAt,
+    meta.idleExpiresAt,
+    meta.absoluteExpiresAt,
+    meta.maxAge,
+    meta.fingerprint ?? 0,
+    extra,
+    record.data,
+  ]);
+  // JSON.stringify returns a rope of parts; reading a character flattens it
+  // in place into one string (about 190 bytes less per 550-character session).
+  json.charCodeAt(0);
+  return json;
+}
+
+const dropForbidden = (key: string, value: unknown): unknown => (FORBIDDEN_KEYS.has(key) ? undefined : value);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isMeta(meta: Record<string, unknown>): boolean {
+  for (const key of ['createdAt', 'lastActiveAt', 'idleExpiresAt', 'absoluteExpiresAt', 'maxAge']) {
+    if (typeof meta[key] !== 'number' || !Number.isFinite(meta[key])) return false;
+  }
+  for (const key of ['owner', 'userAgent', 'fingerprint']) {
+    if (meta[key] !== undefined && typeof meta[key] !== 'string') return false;
+  }
+  return true;
+}
+
+/**
+ * The stored record of an entry, or null when it is not a valid record (as
+ * `decodeRecord`: a record with bad meta or data is no session, and
+ * `__proto__`, `constructor` and `prototype` keys are dropped at every depth).
+ */
+function decodeEntry(entry: Entry): SessionRecord | null {
+  const json = entry.json;
+  if (json.length > MAX_RECORD_CHARS) return null;
+  let parsed: unknown;
+  try {
+    const suspicious = json.includes('__proto__') || json.includes('constructor') || json.includes('prototype');
+    parsed = suspicious ? JSON.parse(json, dropForbidden) : JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 8) return null;
+  const [createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge, fingerprint, extra, data] = parsed as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    string | 0,
+    Record<string, unknown> | 0,
+    SessionData,
+  ];
+  const meta: Record<string, unknown> = isPlainObject(extra) ? extra : {};
+  Object.assign(meta, { createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge });
+  if (entry.owner !== undefined) meta.owner = entry.owner;
+  if (entry.userAgent !== undefined) meta.userAgent = entry.userAgent;
+  if (fingerprint !== 0) meta.fingerprint = fingerprint;
+  if (!isMeta(meta) || !isPlainObject(data)) return null;
+  return { v: 1, meta: meta as unknown as SessionMeta, data };
+}
+
+/**
+ * @internal Whether `store[method]` is MemoryStore's own implementation, which
+ * answers in-process without waiting on anything, so the module needs no
+ * deadline for it. False for subclasses that override the method, stubs and
+ * spies, and every other store.
+ */
+export function answersInProcess(store: SessionStore, method: string): boolean {
+  return (
+    store instanceof MemoryStore &&
+    (store as unknown as Record<string, unknown>)[method] ===
+      (MemoryStore.prototype as unknown as Record<string, unknown>)[method]
+  );
 }

@@ -5,6 +5,8 @@ export const SECRET_ID_FORMAT = /^[A-Za-z0-9_-]{22,128}$/;
 /** A base64url HMAC-SHA256 is always 43 characters. */
 const MAC_LENGTH = 43;
 const MAX_TOKEN_LENGTH = 128 + 1 + MAC_LENGTH;
+/** Tokens whose verification (successful ones only) or signature is remembered, per signer. */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 /** 32 random bytes from the OS CSPRNG, base64url (43 characters). */
 export function randomSecretId(): string {
@@ -33,13 +35,27 @@ export interface VerifiedToken {
  */
 export class TokenSigner {
   private readonly keys: Buffer[];
+  /**
+   * Full token text → its verification, for tokens that verified. A token is
+   * presented on every request of its session, and the HMAC and SHA-256 it
+   * needs cost more than the rest of a read. Keyed by the whole token, so a
+   * token differing in any character (a forged MAC included) never hits;
+   * failures are never cached. Bounded: the oldest entry goes first.
+   */
+  private readonly verified = new Map<string, VerifiedToken>();
+  /** Secret id → its token under the first secret: the cookie re-sent on every write or touch. */
+  private readonly signed = new Map<string, string>();
 
   constructor(secrets: readonly string[]) {
     this.keys = secrets.map((s) => Buffer.from(s, 'utf8'));
   }
 
   sign(secretId: string): string {
-    return `${secretId}.${this.mac(this.keys[0]!, secretId).toString('base64url')}`;
+    const cached = this.signed.get(secretId);
+    if (cached !== undefined) return cached;
+    const token = `${secretId}.${this.mac(this.keys[0]!, secretId).toString('base64url')}`;
+    remember(this.signed, secretId, token);
+    return token;
   }
 
   /**
@@ -49,6 +65,17 @@ export class TokenSigner {
    */
   verify(token: string | undefined | null): VerifiedToken | null {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+    const cached = this.verified.get(token);
+    if (cached) return cached;
+    const result = this.check(token);
+    if (result) {
+      remember(this.verified, token, result);
+      if (!result.resign) remember(this.signed, result.secretId, token);
+    }
+    return result;
+  }
+
+  private check(token: string): VerifiedToken | null {
     const dot = token.lastIndexOf('.');
     if (dot < 0 || token.length - dot - 1 !== MAC_LENGTH) return null;
     const secretId = token.slice(0, dot);
@@ -60,7 +87,7 @@ export class TokenSigner {
     for (let i = 0; i < this.keys.length; i++) {
       const expected = Buffer.from(this.mac(this.keys[i]!, secretId).toString('base64url'), 'latin1');
       if (presented.length === expected.length && timingSafeEqual(presented, expected)) {
-        return { secretId, id: publicIdOf(secretId), resign: i > 0 };
+        return Object.freeze({ secretId, id: publicIdOf(secretId), resign: i > 0 });
       }
     }
     return null;
@@ -78,4 +105,10 @@ export class TokenSigner {
   private mac(key: Buffer, secretId: string): Buffer {
     return createHmac('sha256', key).update(secretId).digest();
   }
+}
+
+/** Add to a bounded cache, dropping the oldest entry when full. */
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= VERIFIED_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
 }

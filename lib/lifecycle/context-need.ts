@@ -1,0 +1,35 @@
+import type { ModulesContainer } from '@nestjs/core';
+
+/**
+ * Whether any class or factory of the application asks for `token` by
+ * injection: a constructor parameter (by type or `@Inject()`, forwardRef
+ * included), a property (`@Inject()` on a field), or a factory's or alias's
+ * `inject` list. Metadata keys are Nest's own (`@nestjs/common` constants).
+ *
+ * The interceptor uses it to know whether anything could call SessionService
+ * without a session argument (which needs the request's async context).
+ */
+export function isInjectedAnywhere(modules: ModulesContainer, token: unknown): boolean {
+  const is = (dep: unknown): boolean => {
+    if (dep === token) return true;
+    const ref = dep as { forwardRef?: () => unknown } | null | undefined;
+    return typeof ref?.forwardRef === 'function' && ref.forwardRef() === token;
+  };
+  for (const module of modules.values()) {
+    for (const wrappers of [module.providers, module.controllers, module.injectables, module.middlewares]) {
+      for (const wrapper of wrappers.values()) {
+        if (wrapper.inject?.some((dep) => is(typeof dep === 'object' && dep && 'token' in dep ? dep.token : dep)))
+          return true;
+        const type = wrapper.metatype;
+        if (typeof type !== 'function' || wrapper.inject) continue;
+        const params = (Reflect.getMetadata('design:paramtypes', type) ?? []) as unknown[];
+        if (params.some(is)) return true;
+        const declared = (Reflect.getMetadata('self:paramtypes', type) ?? []) as { param: unknown }[];
+        if (declared.some((d) => is(d.param))) return true;
+        const properties = (Reflect.getMetadata('self:properties_metadata', type) ?? []) as { type: unknown }[];
+        if (properties.some((p) => is(p.type))) return true;
+      }
+    }
+  }
+  return false;
+}
