@@ -1,6 +1,6 @@
 import { SessionStore } from './session-store.js';
 import type { SessionData, SessionMeta, SessionPatch, SessionRecord, StoredSession } from './session-record.js';
-import { applyPatch, FORBIDDEN_KEYS, MAX_RECORD_CHARS } from './record-codec.js';
+import { applyPatch, parseStored } from './record-codec.js';
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently used is dropped past it. Unbounded when unset. */
@@ -248,8 +248,6 @@ function encodeEntry(record: SessionRecord): string {
   return json;
 }
 
-const dropForbidden = (key: string, value: unknown): unknown => (FORBIDDEN_KEYS.has(key) ? undefined : value);
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -270,15 +268,7 @@ function isMeta(meta: Record<string, unknown>): boolean {
  * `__proto__`, `constructor` and `prototype` keys are dropped at every depth).
  */
 function decodeEntry(entry: Entry): SessionRecord | null {
-  const json = entry.json;
-  if (json.length > MAX_RECORD_CHARS) return null;
-  let parsed: unknown;
-  try {
-    const suspicious = json.includes('__proto__') || json.includes('constructor') || json.includes('prototype');
-    parsed = suspicious ? JSON.parse(json, dropForbidden) : JSON.parse(json);
-  } catch {
-    return null;
-  }
+  const parsed = parseStored(entry.json);
   if (!Array.isArray(parsed) || parsed.length !== 8) return null;
   const [createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge, fingerprint, extra, data] = parsed as [
     number,

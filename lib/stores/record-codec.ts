@@ -23,6 +23,22 @@ function isMeta(value: unknown): value is SessionMeta {
   return ['owner', 'userAgent', 'fingerprint'].every((k) => value[k] === undefined || typeof value[k] === 'string');
 }
 
+/**
+ * JSON.parse for stored text: undefined when it is over `maxChars` (checked
+ * before parsing, so a poisoned value cannot block the event loop) or not
+ * JSON; `__proto__`, `constructor` and `prototype` keys dropped at every depth.
+ */
+export function parseStored(json: string, maxChars = MAX_RECORD_CHARS): unknown {
+  if (json.length > maxChars) return undefined;
+  try {
+    // The reviver is slow, so it only runs when a suspicious key is present.
+    const suspicious = json.includes('__proto__') || json.includes('constructor') || json.includes('prototype');
+    return suspicious ? JSON.parse(json, dropForbidden) : JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Serialise a record for a store that keeps strings. */
 export function encodeRecord(record: SessionRecord): string {
   return JSON.stringify(record);
@@ -35,15 +51,7 @@ export function encodeRecord(record: SessionRecord): string {
  * `prototype` keys are dropped at every depth.
  */
 export function decodeRecord(json: string, maxChars = MAX_RECORD_CHARS): SessionRecord | null {
-  if (json.length > maxChars) return null;
-  let parsed: unknown;
-  try {
-    // The reviver is slow, so it only runs when a suspicious key is present.
-    const suspicious = json.includes('__proto__') || json.includes('constructor') || json.includes('prototype');
-    parsed = suspicious ? JSON.parse(json, dropForbidden) : JSON.parse(json);
-  } catch {
-    return null;
-  }
+  const parsed = parseStored(json, maxChars);
   if (!isPlainObject(parsed) || parsed.v !== 1 || !isMeta(parsed.meta) || !isPlainObject(parsed.data)) {
     return null;
   }

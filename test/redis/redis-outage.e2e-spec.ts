@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import type { Server } from 'node:http';
-import { runInThisContext } from 'node:vm';
-import request, { type Response } from 'supertest';
+import request from 'supertest';
 import { recommendedRedisOptions, RedisStore } from '../../lib/index.js';
-import { sessionCookie, setCookies } from '../support/cookies.js';
+import { sessionCookie } from '../support/cookies.js';
 import { freePort, startRedisServer, waitFor, type RedisServer } from '../support/redis-server.js';
+import { collectUnhandledRejections, expectUnavailable, recovered, timed } from '../support/outage.js';
 import { createHarness, type Harness } from '../support/session-harness.js';
 import { adapterVariants, type AdapterVariant, type StoreVariant } from '../support/variants.js';
 
@@ -18,55 +17,8 @@ import { adapterVariants, type AdapterVariant, type StoreVariant } from '../supp
  */
 
 const STORE_TIMEOUT = 1_000;
-const BOUND = STORE_TIMEOUT + 500;
-/** How long the app may take to serve sessions again once Redis is back. */
-const RECOVERY = 5_000;
 
-/**
- * jest gives each test file a copy of `process` whose listeners never see
- * rejections; the process that does is the one outside the test's vm context.
- */
-const realProcess = runInThisContext('process') as NodeJS.Process;
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
-beforeAll(() => {
-  realProcess.on('unhandledRejection', onUnhandled);
-});
-
-afterAll(() => {
-  realProcess.off('unhandledRejection', onUnhandled);
-});
-
-/** A request and how long it took, in ms. */
-async function timed(run: () => Promise<Response>): Promise<{ res: Response; ms: number }> {
-  const started = performance.now();
-  const res = await run();
-  return { res, ms: performance.now() - started };
-}
-
-/** The store's 503: in time, saying why, and never touching the client's cookie. */
-function expectUnavailable({ res, ms }: { res: Response; ms: number }, what: string): void {
-  expect(res.status).toBe(503);
-  if (ms >= BOUND) throw new Error(`${what}: the 503 took ${Math.round(ms)} ms; the bound is ${BOUND} ms`);
-  expect(String((res.body as { message?: unknown }).message)).toMatch(/session store unavailable/i);
-  expect(setCookies(res)).toEqual([]);
-}
-
-/** Poll `GET /counter` until it answers 200 (at most RECOVERY ms); resolves to that response. */
-async function recovered(server: Server, cookie?: string): Promise<Response> {
-  let last: Response | undefined;
-  await waitFor(
-    'the app to serve sessions again',
-    async () => {
-      const req = request(server).get('/counter');
-      last = await (cookie ? req.set('Cookie', cookie) : req);
-      return last.status === 200;
-    },
-    RECOVERY,
-  );
-  return last!;
-}
+const unhandled = collectUnhandledRejections();
 
 /** An app on RedisStore over `client`, with the store timeout under test. */
 function harnessOn(adapter: AdapterVariant, makeClient: () => Redis): Promise<Harness> {

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Redis } from 'ioredis';
-import type { Server } from 'node:http';
-import { runInThisContext } from 'node:vm';
 import request, { type Response } from 'supertest';
 import {
   CachedStore,
@@ -11,8 +9,9 @@ import {
   type SessionRecord,
   type SessionStore,
 } from '../../lib/index.js';
-import { sessionCookie, setCookies } from '../support/cookies.js';
+import { sessionCookie } from '../support/cookies.js';
 import { startRedisServer, waitFor, type RedisServer } from '../support/redis-server.js';
+import { collectUnhandledRejections, expectUnavailable, recovered, timed } from '../support/outage.js';
 import { createHarness, type Harness } from '../support/session-harness.js';
 import { adapterVariants, waitUntil, type StoreVariant } from '../support/variants.js';
 
@@ -26,13 +25,9 @@ import { adapterVariants, waitUntil, type StoreVariant } from '../support/varian
 
 const express = adapterVariants.find((a) => a.name === 'express')!;
 const STORE_TIMEOUT = 1_000;
-/** A 503 must arrive within the store deadline plus this much slack. */
-const BOUND = STORE_TIMEOUT + 500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const realProcess = runInThisContext('process') as NodeJS.Process;
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
+const unhandled = collectUnhandledRejections();
 
 interface App {
   h: Harness;
@@ -78,33 +73,6 @@ async function appOn(
   return app;
 }
 
-async function timed(run: () => Promise<Response>): Promise<{ res: Response; ms: number }> {
-  const started = performance.now();
-  const res = await run();
-  return { res, ms: performance.now() - started };
-}
-
-function expectUnavailable({ res, ms }: { res: Response; ms: number }, what: string): void {
-  if (res.status !== 503) throw new Error(`${what}: status ${res.status}, expected 503`);
-  if (ms >= BOUND) throw new Error(`${what}: the 503 took ${Math.round(ms)} ms; the bound is ${BOUND} ms`);
-  expect(res.body).toEqual({ statusCode: 503, message: 'Session store unavailable', error: 'Service Unavailable' });
-  expect(setCookies(res)).toEqual([]);
-}
-
-async function recovered(server: Server, cookie?: string): Promise<Response> {
-  let last: Response | undefined;
-  await waitFor(
-    'the app to serve sessions again',
-    async () => {
-      const req = request(server).get('/counter');
-      last = await (cookie ? req.set('Cookie', cookie) : req);
-      return last.status === 200;
-    },
-    10_000,
-  );
-  return last!;
-}
-
 /** Every key under `pattern`, by SCAN. */
 async function scanKeys(admin: Redis, pattern: string): Promise<string[]> {
   const found = new Set<string>();
@@ -130,7 +98,6 @@ describe('checklist C: store faults on a private redis-server', () => {
   let main: App;
 
   beforeAll(async () => {
-    realProcess.on('unhandledRejection', onUnhandled);
     server = await startRedisServer();
     admin = new Redis(server.url, recommendedRedisOptions);
     admin.on('error', () => undefined);
@@ -142,7 +109,6 @@ describe('checklist C: store faults on a private redis-server', () => {
     await main?.h.close();
     admin?.disconnect();
     await server?.stop();
-    realProcess.off('unhandledRejection', onUnhandled);
   });
 
   it('#38 Redis slow (CLIENT PAUSE 3000 ALL): typed 503s in time, commands do not pile up, service resumes', async () => {
