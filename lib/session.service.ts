@@ -13,6 +13,12 @@ export type { OwnedSession };
 export interface DestroyByOwnerOptions {
   /** Keep this session: a Session, its public id (`session.id`), or a token from `create()`. "Log out everywhere else". */
   except?: Session | string;
+  /**
+   * End only this session (a Session, its public id, or a token), and only if
+   * it belongs to the owner: "log out this device" from a list of sessions,
+   * safe to call with an id that came from the client.
+   */
+  only?: Session | string;
 }
 
 /**
@@ -138,23 +144,26 @@ export class SessionService {
    */
   async destroyByOwner(ownerId: string | number, options: DestroyByOwnerOptions = {}): Promise<number> {
     const owner = ownerOf(ownerId);
-    const except = this.publicIdOf(options.except);
+    const except = this.publicIdOf(options.except, 'except');
+    const only = this.publicIdOf(options.only, 'only');
     const current = await this.currentIfAny();
-    const doomed = (await this.runtime.listByOwner(owner)).filter((s) => s.id !== except);
+    const doomed = (await this.runtime.listByOwner(owner)).filter(
+      (s) => s.id !== except && (only === undefined || s.id === only),
+    );
     await Promise.all(
       doomed.map((s) => (current && s.id === current.id ? current.destroy() : this.runtime.destroyById(s.id))),
     );
     return doomed.length;
   }
 
-  /** The public id named by `except`: a Session's id, a verified token's id, or the string as given. */
-  private publicIdOf(except: Session | string | undefined): string | undefined {
-    if (except === undefined) return undefined;
-    if (except instanceof Session) return except.id;
-    if (typeof except !== 'string') {
-      throw new TypeError('destroyByOwner(): except must be a Session or a session id');
+  /** The public id named by `except` or `only`: a Session's id, a verified token's id, or the string as given. */
+  private publicIdOf(named: Session | string | undefined, option: string): string | undefined {
+    if (named === undefined) return undefined;
+    if (named instanceof Session) return named.id;
+    if (typeof named !== 'string') {
+      throw new TypeError(`destroyByOwner(): ${option} must be a Session or a session id`);
     }
-    return this.runtime.signer.verify(except)?.id ?? except;
+    return this.runtime.signer.verify(named)?.id ?? named;
   }
 
   /** The current request's session when there is one to find (no store call for a client without a token). */

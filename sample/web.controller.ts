@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Get, Post, Redirect, UseFilters, UseGuards } from '@nestjs/common';
-import { Session, SessionService, SessionStore } from '../lib/index.js';
+import { Session, SessionService } from '../lib/index.js';
 import { csrfTokenOf } from './csrf.js';
 import { CsrfGuard } from './csrf.guard.js';
 import { checkDemoLogin } from './demo-login.js';
@@ -30,10 +30,7 @@ type SeeOther = { url: string };
 @Controller('web')
 @UseFilters(HtmlErrorFilter)
 export class WebController {
-  constructor(
-    private readonly sessions: SessionService,
-    private readonly store: SessionStore,
-  ) {}
+  constructor(private readonly sessions: SessionService) {}
 
   /** The visit counter. */
   @Get()
@@ -95,11 +92,9 @@ export class WebController {
     const userId = requireUser(session);
     if (typeof body?.id !== 'string') throw new BadRequestException('Which session? The form sent no id.');
     if (body.id === session.id) return this.logout(session);
-    // Only a session of this user may be ended: the id must be among theirs.
-    const mine = (await this.sessions.listByOwner(userId)).some((s) => s.id === body.id);
-    // SessionService has no "end this public id"; the store is keyed by public ids.
-    if (mine) await this.store.destroy(body.id);
-    setFlash(session, 'notice', mine ? 'That session was logged out.' : 'That session had already ended.');
+    // `only` ends the session only if it is one of this user's: an id from another user's list does nothing.
+    const ended = await this.sessions.destroyByOwner(userId, { only: body.id });
+    setFlash(session, 'notice', ended === 1 ? 'That session was logged out.' : 'That session had already ended.');
     return { url: '/web/sessions' };
   }
 

@@ -105,6 +105,22 @@ describe.each(matrix())('owner index: listByOwner / destroyByOwner (%s)', (_name
     expect(await h.store.get(tablet.id)).toBeNull();
   });
 
+  it('destroyByOwner(user, { only: id }) ends that one session, and only when it is the user’s', async () => {
+    const alice = user('alice');
+    const bob = user('bob');
+    const laptop = await login(alice, 'Laptop/1.0');
+    const phone = await login(alice, 'Phone/2.0');
+    const bobs = await login(bob, 'Bob/1.0');
+    // Another user's id, named as if it were alice's: nothing happens.
+    expect(await sessions.destroyByOwner(alice, { only: bobs.id })).toBe(0);
+    expect(await whoAmI(bobs)).toBe(bob);
+    expect(await sessions.destroyByOwner(alice, { only: laptop.id })).toBe(1);
+    expect(await whoAmI(laptop)).toBeNull();
+    expect(await whoAmI(phone)).toBe(alice);
+    expect((await sessions.listByOwner(alice)).map((s) => s.id)).toEqual([phone.id]);
+    expect(await sessions.destroyByOwner(alice, { only: laptop.id })).toBe(0); // already ended
+  });
+
   it('except also takes the public id (session.id), or a token from create()', async () => {
     const carol = user('carol');
     const a = await login(carol, 'A/1');
