@@ -6,7 +6,8 @@
  * Options (all optional): --duration=2 --rounds=3 --warmup=1 --connections=10
  * --variants=id,id --routes=read,anon --skip=http,stores,profile
  * --ops-duration=1000 --ops-sessions=10000 --memory-sizes=10000,100000
- * --profile-duration=5 --out=bench/results
+ * --profile-duration=5 --overhead-requests=2000 --overhead-batches=7
+ * --out=bench/results (--skip also takes overhead)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,6 +22,7 @@ import { profileReadPath } from './profile/run.js';
 import { renderMarkdown, type BenchResults } from './report/markdown.js';
 import { checkTargets } from './report/targets.js';
 import { runStoreBench } from './stores/run.js';
+import { runOverheadBench } from './overhead/run.js';
 
 /** The repository root: this file is .bench-dist/bench/run.js once compiled. */
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -60,6 +62,14 @@ async function main(): Promise<void> {
         log,
       });
     }
+    if (!skip.has('overhead')) {
+      results.overhead = await runOverheadBench({
+        requestsPerBatch: Math.max(100, Math.round(numberArg(args, 'overhead-requests', 2_000))),
+        batches: Math.max(1, Math.round(numberArg(args, 'overhead-batches', 7))),
+        routes,
+        log,
+      });
+    }
     if (!skip.has('stores')) {
       const sizes = listArg(args, 'memory-sizes')
         .map(Number)
@@ -86,7 +96,7 @@ async function main(): Promise<void> {
     await redis.stop();
     unregister();
   }
-  results.targets = checkTargets(results.http, results.stores);
+  results.targets = checkTargets(results.http, results.stores, results.overhead);
   results.elapsedSec = (Date.now() - started) / 1000;
   const markdown = renderMarkdown(results);
   mkdirSync(out, { recursive: true });

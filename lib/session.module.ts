@@ -62,7 +62,15 @@ const providers: Provider[] = [
   SessionService,
   SessionInterceptor,
   WsHandshakeCapture,
-  { provide: APP_INTERCEPTOR, useExisting: SessionInterceptor },
+  {
+    // Global only when a route may reach the session without `@Session()`;
+    // otherwise the interceptor binds itself to the `@Session()` handlers, and
+    // Nest skips a global enhancer whose factory returns null.
+    provide: APP_INTERCEPTOR,
+    useFactory: (interceptor: SessionInterceptor): SessionInterceptor | null =>
+      interceptor.everyRoute ? interceptor : null,
+    inject: [SessionInterceptor],
+  },
 ];
 
 /**

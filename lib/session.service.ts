@@ -6,6 +6,8 @@ import { Session, type RegenerateOptions } from './session.js';
 import type { SessionData } from './stores/session-record.js';
 import { exchangeFromContext, exchangeFromRequest, type PlatformRequest } from './transport/http-exchange.js';
 import { forbidCaching } from './lifecycle/token-delivery.js';
+import { commitAtSend } from './lifecycle/commit-at-send.js';
+import { committedInPipeline } from './lifecycle/route-usage.js';
 
 export type { OwnedSession };
 
@@ -35,8 +37,13 @@ export class SessionService {
    * run before interceptors, so a guard that needs the session calls this.
    */
   load(ctxOrReq: ExecutionContext | PlatformRequest): Promise<Session> {
-    const exchange = isContext(ctxOrReq) ? exchangeFromContext(ctxOrReq) : exchangeFromRequest(ctxOrReq);
-    return this.runtime.hydrate(this.runtime.attach(exchange));
+    const ctx = isContext(ctxOrReq) ? ctxOrReq : undefined;
+    const state = this.runtime.attach(
+      ctx ? exchangeFromContext(ctx) : exchangeFromRequest(ctxOrReq as PlatformRequest),
+    );
+    // A route the interceptor does not commit: save when the response is sent.
+    if (!committedInPipeline(ctx, this.runtime.interceptsEveryRoute)) commitAtSend(this.runtime, state);
+    return this.runtime.hydrate(state);
   }
 
   /** Save now (the module also saves after the handler when data changed). */

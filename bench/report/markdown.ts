@@ -3,6 +3,7 @@ import { ROUTE_METHOD, ROUTES } from '../http/payload.js';
 import type { MachineInfo } from '../lib/machine.js';
 import type { ReadPathProfile } from '../profile/run.js';
 import type { StoreBenchResult } from '../stores/run.js';
+import type { OverheadResult } from '../overhead/run.js';
 import { fixed, int, signed, table } from './format.js';
 import type { TargetCheck } from './targets.js';
 
@@ -13,6 +14,7 @@ export interface BenchResults {
   http?: HttpBenchResult;
   stores?: StoreBenchResult;
   profile?: ReadPathProfile;
+  overhead?: OverheadResult;
   targets: TargetCheck[];
 }
 
@@ -142,6 +144,29 @@ function storeTables(stores: StoreBenchResult): string {
   ].join('\n\n');
 }
 
+function overheadSection(o: OverheadResult): string {
+  const routes = ROUTES.filter((r) => o.rows.some((row) => row.cpuUs[r] !== null));
+  return [
+    `In-process, no sockets: each route injected into every app in the same process (light-my-request), ` +
+      `${o.settings.requestsPerBatch} requests per batch, ${o.settings.batches} interleaved batches. ` +
+      'Cells: CPU µs per request (the lowest batch), and in brackets the difference to the ceiling.',
+    table(
+      ['Platform', 'App', ...routes.map((r) => `${ROUTE_METHOD[r]} /${r}`)],
+      o.rows.map((row) => [
+        row.platform,
+        row.label,
+        ...routes.map((r) => {
+          const cpu = row.cpuUs[r];
+          const added = row.addedUs?.[r];
+          if (cpu === null) return '–';
+          return added === undefined || added === null ? fixed(cpu) : `${fixed(cpu)} (${signed(added)})`;
+        }),
+      ]),
+      ['l', 'l', ...routes.map(() => 'r' as const)],
+    ),
+  ].join('\n\n');
+}
+
 function profileSection(p: ReadPathProfile): string {
   const m = p.module;
   const c = p.ceiling;
@@ -188,6 +213,7 @@ export function renderMarkdown(r: BenchResults): string {
       httpTables(r.http),
     );
   }
+  if (r.overhead) parts.push('### Added CPU per request, in-process', overheadSection(r.overhead));
   if (r.stores) parts.push('### Stores', storeTables(r.stores));
   if (r.targets.length) {
     parts.push(

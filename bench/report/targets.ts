@@ -2,6 +2,7 @@ import { median } from '../lib/stats.js';
 import type { RouteName } from '../http/payload.js';
 import type { HttpBenchResult, RouteResult } from '../http/types.js';
 import type { StoreBenchResult } from '../stores/run.js';
+import type { OverheadResult } from '../overhead/run.js';
 import { fixed } from './format.js';
 
 export interface TargetCheck {
@@ -55,9 +56,34 @@ function commands(target: string, r: RouteResult | undefined, expected: number):
   };
 }
 
+function inProcess(
+  overhead: OverheadResult | undefined,
+  platform: string,
+  variant: string,
+  name: RouteName,
+): number | null | undefined {
+  return overhead?.rows.find((r) => r.platform === platform && r.variant === variant)?.addedUs?.[name];
+}
+
 /** The targets, each against what was measured. */
-export function checkTargets(http: HttpBenchResult | undefined, stores: StoreBenchResult | undefined): TargetCheck[] {
+export function checkTargets(
+  http: HttpBenchResult | undefined,
+  stores: StoreBenchResult | undefined,
+  overhead?: OverheadResult,
+): TargetCheck[] {
   const checks: TargetCheck[] = [
+    atMost(
+      'Express anon: added CPU ≤ 5 µs/request (MemoryStore, in-process)',
+      inProcess(overhead, 'express', 'module-memory', 'anon'),
+      5,
+      ' µs',
+    ),
+    atMost(
+      'Express read: added CPU ≤ 20 µs/request (MemoryStore, in-process)',
+      inProcess(overhead, 'express', 'module-memory', 'read'),
+      20,
+      ' µs',
+    ),
     atMost(
       'Express anon: added CPU ≤ 5 µs/request (MemoryStore)',
       route(http, 'express-module-memory', 'anon')?.addedCpuUs,

@@ -1,19 +1,21 @@
 import type { ModulesContainer } from '@nestjs/core';
 
 /**
- * Whether any class or factory of the application asks for `token` by
+ * Whether any class or factory of the application asks for one of `tokens` by
  * injection: a constructor parameter (by type or `@Inject()`, forwardRef
  * included), a property (`@Inject()` on a field), or a factory's or alias's
  * `inject` list. Metadata keys are Nest's own (`@nestjs/common` constants).
  *
  * The interceptor uses it to know whether anything could call SessionService
- * without a session argument (which needs the request's async context).
+ * without a session argument (which needs the request's async context), and
+ * whether anything could reach SessionService at all (also through ModuleRef
+ * or a lazily loaded module), which decides how it is bound to routes.
  */
-export function isInjectedAnywhere(modules: ModulesContainer, token: unknown): boolean {
+export function isInjectedAnywhere(modules: ModulesContainer, ...tokens: unknown[]): boolean {
   const is = (dep: unknown): boolean => {
-    if (dep === token) return true;
+    if (tokens.includes(dep)) return true;
     const ref = dep as { forwardRef?: () => unknown } | null | undefined;
-    return typeof ref?.forwardRef === 'function' && ref.forwardRef() === token;
+    return typeof ref?.forwardRef === 'function' && tokens.includes(ref.forwardRef());
   };
   for (const module of modules.values()) {
     for (const wrappers of [module.providers, module.controllers, module.injectables, module.middlewares]) {

@@ -15,6 +15,10 @@ export interface RequestState {
   /** Hydration, shared by the interceptor, guards and the decorator. */
   loading: Promise<Session> | undefined;
   session: Session | undefined;
+  /** The interceptor commits this request before Nest writes the result. */
+  committedInPipeline: boolean;
+  /** The response is held at send for a commit (`commitAtSend`). */
+  sendHooked: boolean;
 }
 
 const STATE = Symbol('nest-sessions:request');

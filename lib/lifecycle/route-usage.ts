@@ -1,3 +1,5 @@
+import type { ExecutionContext } from '@nestjs/common';
+
 /**
  * What a route handler declares about the session, read once per handler
  * from Nest's parameter metadata and cached.
@@ -26,6 +28,19 @@ const sessionFactories = new Set<unknown>();
 /** @internal Register the factory of our `@Session()` so its parameters are recognised. */
 export function registerSessionParamFactory(factory: unknown): void {
   sessionFactories.add(factory);
+}
+
+/**
+ * Whether the interceptor commits the session of the request in `ctx` before
+ * Nest writes the result. When not (a `@Res()` handler, a route without
+ * `@Session()` while the interceptor is bound to `@Session()` routes only, a
+ * raw request), a guard or middleware that loads the session needs
+ * `commitAtSend`.
+ */
+export function committedInPipeline(ctx: ExecutionContext | undefined, interceptsEveryRoute: boolean): boolean {
+  if (!ctx || ctx.getType() !== 'http') return false;
+  const usage = routeUsage(ctx.getClass(), ctx.getHandler());
+  return (interceptsEveryRoute || usage.usesSession) && !usage.ownsResponse;
 }
 
 export function routeUsage(controller: Function, handler: Function): RouteUsage {

@@ -90,6 +90,11 @@ export class SessionRuntime implements SessionControls {
    * must run every request in its async context from then on.
    */
   contextWanted = false;
+  /**
+   * Set by the interceptor: whether it runs on every route, or only on the
+   * handlers that declare `@Session()` (see route-binding.ts).
+   */
+  interceptsEveryRoute = true;
 
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) readonly options: ResolvedSessionOptions,
@@ -106,7 +111,15 @@ export class SessionRuntime implements SessionControls {
 
   /** The request's state, created on first use: reads and verifies the token (no store call). */
   attach(exchange: HttpExchange): RequestState {
-    const existing = stateOf(exchange.request);
+    let existing = stateOf(exchange.request);
+    if (!existing && exchange.raw !== exchange.request) {
+      // Loaded by a middleware, which gets Node's request on Fastify: adopt that state.
+      existing = stateOf(exchange.raw);
+      if (existing) {
+        existing.exchange.request = exchange.request;
+        setState(exchange.request, existing);
+      }
+    }
     if (existing) {
       existing.exchange.response ??= exchange.response;
       existing.exchange.reply ??= exchange.reply;
@@ -129,7 +142,15 @@ export class SessionRuntime implements SessionControls {
     }
     const presented = hadCookie || (options.headerTransport && headers[options.headerName] !== undefined);
     if (!token && presented) this.probes.rejected();
-    const state: RequestState = { exchange, token, hadCookie, loading: undefined, session: undefined };
+    const state: RequestState = {
+      exchange,
+      token,
+      hadCookie,
+      loading: undefined,
+      session: undefined,
+      committedInPipeline: false,
+      sendHooked: false,
+    };
     setState(exchange.request, state);
     return state;
   }

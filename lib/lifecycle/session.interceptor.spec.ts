@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { MemoryStore, Session, SessionModule, SessionService } from '../index.js';
+import { SessionInterceptor } from './session.interceptor.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 
@@ -70,17 +71,22 @@ describe.each(['express', 'fastify'] as const)(
       app = undefined;
     });
 
-    async function start(controllers: Type[]): Promise<INestApplication> {
+    async function build(controllers: Type[], options: { rolling?: boolean } = {}): Promise<INestApplication> {
       store = new MemoryStore();
-      @Module({ imports: [SessionModule.forRoot({ secret: SECRET, store, logger: false })], controllers })
+      @Module({ imports: [SessionModule.forRoot({ secret: SECRET, store, logger: false, ...options })], controllers })
       class AppModule {}
       const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-      app =
+      const built =
         platform === 'express'
           ? moduleRef.createNestApplication()
           : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
-      await app.init();
-      if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+      await built.init();
+      if (platform === 'fastify') await (built as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+      return built;
+    }
+
+    async function start(controllers: Type[], options: { rolling?: boolean } = {}): Promise<INestApplication> {
+      app = await build(controllers, options);
       return app;
     }
 
@@ -115,6 +121,35 @@ describe.each(['express', 'fastify'] as const)(
       await request(server).post('/dynamic/regenerate').expect(500);
       const second = await request(server).post('/dynamic/regenerate').expect(201);
       expect(sid(second)).toBeDefined();
+    });
+
+    it('is bound to the @Session() routes only when nothing else can reach the session', async () => {
+      expect((await start([PlainController])).get(SessionInterceptor).everyRoute).toBe(false);
+      await app!.close();
+      // ModuleRef can reach SessionService from any route; so can `rolling`.
+      expect((await start([DynamicController])).get(SessionInterceptor).everyRoute).toBe(true);
+      await app!.close();
+      expect((await start([PlainController], { rolling: true })).get(SessionInterceptor).everyRoute).toBe(true);
+    });
+
+    it('two applications built from the same controller each use their own store', async () => {
+      const first = await build([PlainController]);
+      const firstStore = store;
+      const second = await build([PlainController]);
+      const secondStore = store;
+      try {
+        const login = await request(first.getHttpServer()).post('/login').expect(201);
+        expect(await firstStore.length()).toBe(1);
+        expect(await secondStore.length()).toBe(0);
+        // The first app's cookie means nothing to the second app's store.
+        await request(second.getHttpServer()).get('/read').set('cookie', sid(login)!).expect(200, { userId: null });
+        await request(second.getHttpServer()).post('/login').expect(201);
+        expect(await secondStore.length()).toBe(1);
+        await request(first.getHttpServer()).get('/read').set('cookie', sid(login)!).expect(200, { userId: 'u1' });
+      } finally {
+        await first.close();
+        await second.close();
+      }
     });
   },
 );

@@ -1,55 +1,89 @@
 import {
-  HttpException,
   Injectable,
   Optional,
   type CallHandler,
   type ExecutionContext,
-  type NestInterceptor,
+  type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import { HttpAdapterHost, LazyModuleLoader, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { Observable, type Observer, type Subscriber, type Subscription } from 'rxjs';
-import { exchangeFromContext, type FastifyReplyLike } from '../transport/http-exchange.js';
+import { exchangeFromContext } from '../transport/http-exchange.js';
 import { handshakeOf } from '../transport/ws-exchange.js';
-import { ModulesContainer } from '@nestjs/core';
 import { SessionService } from '../session.service.js';
+import { commitAtSend } from './commit-at-send.js';
 import { isInjectedAnywhere } from './context-need.js';
 import { runInRequest } from './current-request.js';
 import { stateOf, type RequestState } from './request-state.js';
+import { addRouteOwner, bindSessionRoutes, cameThrough, removeRouteOwner, type RouteOwner } from './route-binding.js';
 import { routeUsage } from './route-usage.js';
 import { SessionRuntime } from './session-runtime.js';
 
 /**
- * Registered globally by SessionModule. Before the handler: hydrate the
- * session, but only when the handler asks for it (a route that never touches
- * the session costs no store call). After it — also when it throws — commit,
- * so the cookie is on the response before Nest sends it.
+ * The request lifecycle. Before the handler: hydrate the session, but only
+ * when the handler asks for it (a route that never touches the session costs
+ * no store call). After it — also when it throws — commit, so the cookie is
+ * on the response before Nest sends it.
+ *
+ * Registered globally (`APP_INTERCEPTOR`) when any route may reach the
+ * session without declaring `@Session()`: SessionService (or ModuleRef, or a
+ * lazily loaded module) is injected somewhere, or `rolling` refreshes every
+ * presented session. Otherwise it is bound to the `@Session()` handlers only
+ * (see route-binding.ts), and the other routes run as if the module were not
+ * there.
  *
  * Gateway messages (`ws`) get the same treatment per message, with the
  * session of the socket's handshake; their changes are saved, but no cookie
  * can be sent over a socket.
  */
 @Injectable()
-export class SessionInterceptor implements NestInterceptor {
+export class SessionInterceptor implements RouteOwner, OnApplicationShutdown {
+  /** Registered as a global interceptor (rather than bound to `@Session()` handlers). */
+  readonly everyRoute: boolean;
   /**
    * Whether HTTP handlers run in the request's async context, which only
    * SessionService calls without a session argument need. Entering it costs
    * every request (on Node 20 it turns on promise hooks for the whole
    * process), so it is skipped when nothing in the application injects
-   * SessionService. Decided on the first request, once the app is complete.
+   * SessionService.
    */
-  private injected: boolean | undefined;
+  private readonly injected: boolean;
+  /** The classes whose handlers this interceptor is bound to (not `everyRoute`). */
+  private readonly bound: Set<Function> = new Set();
 
   constructor(
     private readonly runtime: SessionRuntime,
-    @Optional() private readonly modules?: ModulesContainer,
-  ) {}
+    @Optional() modules?: ModulesContainer,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
+    // Built after Nest scanned every module and before it builds routes and gateways.
+    this.injected = modules ? isInjectedAnywhere(modules, SessionService) : true;
+    this.everyRoute =
+      !modules || this.injected || runtime.options.rolling || isInjectedAnywhere(modules, ModuleRef, LazyModuleLoader);
+    runtime.interceptsEveryRoute = this.everyRoute;
+    if (!this.everyRoute && modules) {
+      this.bound = bindSessionRoutes(modules);
+      addRouteOwner(this);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    removeRouteOwner(this);
+  }
+
+  /** For the route dispatcher: a request or message of this application, to a bound handler. */
+  owns(ctx: ExecutionContext): boolean {
+    if (!this.bound.has(ctx.getClass())) return false;
+    if (ctx.getType() !== 'http') return true;
+    const platform: unknown = this.adapterHost?.httpAdapter?.getInstance();
+    return platform === undefined || cameThrough(ctx.switchToHttp().getRequest<object>(), platform);
+  }
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const type = ctx.getType();
     if (type === 'ws') return this.interceptMessage(ctx, next);
     if (type !== 'http') return next.handle();
     const usage = routeUsage(ctx.getClass(), ctx.getHandler());
-    const context = (this.injected ??= this.findInjections()) || this.runtime.contextWanted;
+    const context = this.injected || this.runtime.contextWanted;
     if (!context && !usage.usesSession && this.nothingToDo(ctx.switchToHttp().getRequest<object>())) {
       // Nothing can reach this request's session: no state, no context, no commit.
       return next.handle();
@@ -59,14 +93,11 @@ export class SessionInterceptor implements NestInterceptor {
     const hydrate = usage.usesSession || (this.runtime.options.rolling && state.token !== null);
     if (usage.ownsResponse) {
       // The handler sends the response itself: commit when it sends.
-      this.commitBeforeSend(state);
+      commitAtSend(this.runtime, state);
       return this.handle(state, hydrate, false, context, next);
     }
+    state.committedInPipeline = true;
     return this.handle(state, hydrate, true, context, next);
-  }
-
-  private findInjections(): boolean {
-    return this.modules ? isInjectedAnywhere(this.modules, SessionService) : true;
   }
 
   /**
@@ -124,76 +155,6 @@ export class SessionInterceptor implements NestInterceptor {
       return () => inner?.unsubscribe();
     });
   }
-
-  /**
-   * For `@Res()` handlers: hold the response until the session is saved, so
-   * the Set-Cookie goes out with the headers. A failed save turns the
-   * response into the store's error (503) instead of a false success.
-   *
-   * Express ends with `res.end()`, so that is held. Fastify's `reply.send()`
-   * writes the head (with the reply's headers) before `end`, so there
-   * `send` itself is held; `res.end` stays hooked for handlers that bypass the
-   * reply and write to `reply.raw`.
-   */
-  private commitBeforeSend(state: RequestState): void {
-    const { response: res, reply } = state.exchange;
-    if (!res) return;
-    const runtime = this.runtime;
-    // Set once the first send/end starts the commit; later calls pass through or wait.
-    let started = false;
-
-    if (reply) {
-      const send = reply.send.bind(reply) as (payload?: unknown) => unknown;
-      let pending = false;
-      reply.send = function (payload?: unknown): unknown {
-        if (!started) {
-          started = true;
-          pending = true;
-          runtime.commit(state).then(
-            () => {
-              pending = false;
-              send(payload);
-            },
-            (error: unknown) => {
-              pending = false;
-              if (reply.sent || res.headersSent) return;
-              const { status, body } = errorResponse(error);
-              for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
-              reply.code(status);
-              reply.header('content-type', 'application/json; charset=utf-8');
-              send(body);
-            },
-          );
-          return reply;
-        }
-        // Fastify sends (nothing) itself when an async route handler resolves before the
-        // reply went out. Nest 12 waits for the reply; older versions may not.
-        if (pending) return reply;
-        return send(payload);
-      } as FastifyReplyLike['send'];
-    }
-
-    const end = res.end as (...args: unknown[]) => ServerResponse;
-    res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-      if (started || res.headersSent) return end.apply(res, args);
-      started = true;
-      // The handler wrote to Node's response directly: the cookie goes there too.
-      state.exchange.reply = undefined;
-      runtime.commit(state).then(
-        () => end.apply(res, args),
-        (error: unknown) => {
-          if (res.headersSent) return end.apply(res, args);
-          const { status, body } = errorResponse(error);
-          for (const name of res.getHeaderNames()) res.removeHeader(name);
-          res.statusCode = status;
-          res.setHeader('content-type', 'application/json; charset=utf-8');
-          res.setHeader('content-length', Buffer.byteLength(body));
-          return end.call(res, body);
-        },
-      );
-      return res;
-    } as ServerResponse['end'];
-  }
 }
 
 /**
@@ -237,13 +198,4 @@ function committing(runtime: SessionRuntime, state: RequestState, subscriber: Su
         });
     },
   };
-}
-
-/** The response a failed commit turns into: the store's 503, or a plain 500. */
-function errorResponse(error: unknown): { status: number; body: string } {
-  const status = error instanceof HttpException ? error.getStatus() : 500;
-  const body = JSON.stringify(
-    error instanceof HttpException ? error.getResponse() : { statusCode: 500, message: 'Internal server error' },
-  );
-  return { status, body };
 }
