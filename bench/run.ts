@@ -6,7 +6,7 @@
  * Options (all optional): --duration=2 --rounds=3 --warmup=1 --connections=10
  * --variants=id,id --routes=read,anon --skip=http,stores,profile
  * --ops-duration=1000 --ops-sessions=10000 --memory-sizes=10000,100000
- * --profile-duration=5 --overhead-requests=2000 --overhead-batches=7
+ * --profile-duration=5 --overhead-requests=1000 --overhead-batches=15
  * --out=bench/results (--skip also takes overhead)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -64,8 +64,8 @@ async function main(): Promise<void> {
     }
     if (!skip.has('overhead')) {
       results.overhead = await runOverheadBench({
-        requestsPerBatch: Math.max(100, Math.round(numberArg(args, 'overhead-requests', 2_000))),
-        batches: Math.max(1, Math.round(numberArg(args, 'overhead-batches', 7))),
+        requestsPerBatch: Math.max(100, Math.round(numberArg(args, 'overhead-requests', 1_000))),
+        batches: Math.max(1, Math.round(numberArg(args, 'overhead-batches', 15))),
         routes,
         log,
       });

@@ -7,7 +7,7 @@ import type { SessionData } from './stores/session-record.js';
 import { exchangeFromContext, exchangeFromRequest, type PlatformRequest } from './transport/http-exchange.js';
 import { forbidCaching } from './lifecycle/token-delivery.js';
 import { commitAtSend } from './lifecycle/commit-at-send.js';
-import { committedInPipeline } from './lifecycle/route-usage.js';
+import { committedBeforeSend } from './lifecycle/route-usage.js';
 
 export type { OwnedSession };
 
@@ -42,7 +42,7 @@ export class SessionService {
       ctx ? exchangeFromContext(ctx) : exchangeFromRequest(ctxOrReq as PlatformRequest),
     );
     // A route the interceptor does not commit: save when the response is sent.
-    if (!committedInPipeline(ctx, this.runtime.interceptsEveryRoute)) commitAtSend(this.runtime, state);
+    if (!committedBeforeSend(ctx, this.runtime.interceptsEveryRoute)) commitAtSend(this.runtime, state);
     return this.runtime.hydrate(state);
   }
 

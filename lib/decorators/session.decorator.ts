@@ -1,4 +1,5 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext, type PipeTransform } from '@nestjs/common';
+import { hydrateForParameter } from '../lifecycle/route-binding.js';
 import { currentRequest } from '../lifecycle/current-request.js';
 import { stateOf, type RequestState } from '../lifecycle/request-state.js';
 import { registerSessionParamFactory } from '../lifecycle/route-usage.js';
@@ -15,16 +16,41 @@ function stateFor(ctx: ExecutionContext): RequestState | undefined {
   return state?.exchange.client === ctx.switchToWs().getClient<object>() ? state : undefined;
 }
 
+/**
+ * What `@Session()` resolves to before its pipe runs: the session (or one of
+ * its keys) when the interceptor already hydrated it, else a request for the
+ * pipe to hydrate it (routes the interceptor is not bound to).
+ */
+class PendingSession {
+  constructor(
+    readonly ctx: ExecutionContext,
+    readonly key: string | undefined,
+  ) {}
+}
+
 function sessionOf(data: string | undefined, ctx: ExecutionContext): unknown {
   const session = stateFor(ctx)?.session;
-  if (!session) {
-    throw new Error(
-      '@Session() found no session: is SessionModule imported, and its interceptor not replaced? ' +
-        'Outside route handlers, use `await sessionService.load(ctx)`.',
-    );
-  }
+  if (!session) return new PendingSession(ctx, data);
   return data === undefined ? session : session[data];
 }
+
+/**
+ * Hydrates a pending session: Nest awaits a parameter's pipes before it calls
+ * the handler, which is all a handler-only route needs (no interceptor).
+ */
+const hydrateParameter: PipeTransform = {
+  async transform(value: unknown): Promise<unknown> {
+    if (!(value instanceof PendingSession)) return value;
+    const session = await hydrateForParameter(value.ctx);
+    if (!session) {
+      throw new Error(
+        '@Session() found no session: is SessionModule imported, and its interceptor not replaced? ' +
+          'Outside route handlers, use `await sessionService.load(ctx)`.',
+      );
+    }
+    return value.key === undefined ? session : session[value.key];
+  },
+};
 
 registerSessionParamFactory(sessionOf);
 
@@ -43,9 +69,9 @@ registerSessionParamFactory(sessionOf);
  * ＠Get('me')
  * me(＠Session('userId') userId?: string) { return { userId }; }
  */
-export const Session: (key?: string) => ParameterDecorator = createParamDecorator<string | undefined>(sessionOf) as (
-  key?: string,
-) => ParameterDecorator;
+const sessionParameter = createParamDecorator<string | undefined>(sessionOf);
+
+export const Session: (key?: string) => ParameterDecorator = (key?: string) => sessionParameter(key, hydrateParameter);
 
 /** The type of what `@Session()` gives: same name as the decorator, as users write `@Session() session: Session`. */
 export type Session = SessionObject;

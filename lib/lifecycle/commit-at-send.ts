@@ -17,8 +17,9 @@ import type { SessionRuntime } from './session-runtime.js';
  * itself is held; `res.end` stays hooked for handlers that bypass the reply
  * and write to `reply.raw`.
  *
- * Installed at most once per request. When the interceptor commits after all
- * (`state.committedInPipeline`), the hooks pass the response straight on.
+ * Installed at most once per request. When the session was committed before
+ * (`state.committedBeforeSend`: by the interceptor, or just before Nest's
+ * reply), or has nothing to commit, the hooks pass the response straight on.
  */
 export function commitAtSend(runtime: SessionRuntime, state: RequestState): void {
   const { response: res, reply } = state.exchange;
@@ -26,7 +27,7 @@ export function commitAtSend(runtime: SessionRuntime, state: RequestState): void
   state.sendHooked = true;
   // Set once the first send/end starts the commit; later calls pass through or wait.
   let started = false;
-  const skip = (): boolean => state.committedInPipeline;
+  const skip = (): boolean => state.committedBeforeSend;
 
   if (reply) {
     const send = reply.send.bind(reply) as (payload?: unknown) => unknown;
@@ -34,6 +35,7 @@ export function commitAtSend(runtime: SessionRuntime, state: RequestState): void
     reply.send = function (payload?: unknown): unknown {
       if (!started && !skip()) {
         started = true;
+        if (runtime.idle(state)) return send(payload);
         pending = true;
         runtime.commit(state).then(
           () => {
@@ -63,6 +65,7 @@ export function commitAtSend(runtime: SessionRuntime, state: RequestState): void
   res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
     if (started || skip() || res.headersSent) return end.apply(res, args);
     started = true;
+    if (runtime.idle(state)) return end.apply(res, args);
     // The handler wrote to Node's response directly: the cookie goes there too.
     state.exchange.reply = undefined;
     runtime.commit(state).then(

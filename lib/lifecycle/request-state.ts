@@ -15,8 +15,8 @@ export interface RequestState {
   /** Hydration, shared by the interceptor, guards and the decorator. */
   loading: Promise<Session> | undefined;
   session: Session | undefined;
-  /** The interceptor commits this request before Nest writes the result. */
-  committedInPipeline: boolean;
+  /** Committed before Nest sends the answer (by the interceptor, or just before the reply): send hooks pass. */
+  committedBeforeSend: boolean;
   /** The response is held at send for a commit (`commitAtSend`). */
   sendHooked: boolean;
 }

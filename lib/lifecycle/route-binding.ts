@@ -1,33 +1,40 @@
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import { MetadataScanner, type ModulesContainer } from '@nestjs/core';
+import type { Session } from '../session.js';
 import { routeUsage } from './route-usage.js';
 
 /**
- * Binding the session interceptor to the routes that use the session only.
+ * Sessions for the routes that declare `@Session()` only, without a global
+ * interceptor.
  *
  * Nest runs any interceptor through rxjs `defer`/`mergeAll`, an
  * `AsyncResource` and a promise per request: a global interceptor that does
  * nothing still costs every route tens of microseconds. When no route can
  * reach the session except through `@Session()` (nothing injects
- * SessionService, `rolling` is off), the module binds its interceptor to the
- * handlers that declare `@Session()` instead, and leaves every other route
- * untouched. A guard that loads the session on such a route gets it
- * committed when the response is sent (`commitAtSend`).
+ * SessionService, `rolling` is off), the module registers no global
+ * interceptor. An HTTP handler's `@Session()` parameter is hydrated by its
+ * pipe (which Nest awaits before the handler), and the session is committed
+ * just before Nest replies (`commitBeforeReply`, or `commitAtSend` for
+ * `@Res()` handlers). The interceptor itself is bound only where a pipe is
+ * not enough: gateway messages, Server-Sent Events, and Nest's own
+ * `@Session()`.
  *
- * The binding is metadata on the handler function, which every application
- * built from the same controller class shares (tests build many). So what is
- * bound is one dispatcher, and it hands each request to the interceptor of
- * the application that owns it.
+ * Handler metadata is shared by every application built from the same
+ * controller class (tests build many). So what is bound is one dispatcher,
+ * and both it and the pipe hand each request to the application that owns it.
  */
 
 /** Nest's keys (`@nestjs/common` and `@nestjs/websockets` constants), spelled out as they are not public API. */
 const INTERCEPTORS_METADATA = '__interceptors__';
 const GATEWAY_METADATA = 'websockets:is_gateway';
+const SSE_METADATA = '__sse__';
 
-/** An application's session interceptor, as the dispatcher sees it. */
+/** An application's session interceptor, as the dispatcher and the pipe see it. */
 export interface RouteOwner extends NestInterceptor {
   /** Whether the request or message in `ctx` belongs to this owner's application. */
   owns(ctx: ExecutionContext): boolean;
+  /** Hydrate the session of an HTTP request for a `@Session()` parameter, and arrange its commit. */
+  hydrateParameter(ctx: ExecutionContext): Promise<Session>;
 }
 
 const owners = new Set<RouteOwner>();
@@ -41,6 +48,12 @@ export const sessionRouteDispatcher: NestInterceptor = {
   },
 };
 
+/** For the `@Session()` pipe: the session of the request in `ctx`, or undefined when no application owns it. */
+export function hydrateForParameter(ctx: ExecutionContext): Promise<Session> | undefined {
+  for (const owner of owners) if (owner.owns(ctx)) return owner.hydrateParameter(ctx);
+  return undefined;
+}
+
 export function addRouteOwner(owner: RouteOwner): void {
   owners.add(owner);
 }
@@ -50,10 +63,11 @@ export function removeRouteOwner(owner: RouteOwner): void {
 }
 
 /**
- * Bind the dispatcher to every controller and gateway handler that declares
- * `@Session()`, before Nest builds its routes. Returns the classes of those
- * handlers, by which an owner recognises its requests. It runs first among
- * the handler's own interceptors (after global and class-level ones).
+ * Find every controller and gateway handler that declares `@Session()`,
+ * before Nest builds its routes, and bind the dispatcher to those that need
+ * the interceptor (it runs first among the handler's own interceptors,
+ * after global and class-level ones). Returns the classes of all of them, by
+ * which an owner recognises its requests.
  */
 export function bindSessionRoutes(modules: ModulesContainer): Set<Function> {
   const scanner = new MetadataScanner();
@@ -67,10 +81,13 @@ export function bindSessionRoutes(modules: ModulesContainer): Set<Function> {
     }
     for (const type of classes) {
       if (typeof type !== 'function' || !type.prototype) continue;
+      const gateway = Boolean(Reflect.getMetadata(GATEWAY_METADATA, type));
       for (const name of scanner.getAllMethodNames(type.prototype as object)) {
         const handler = (type.prototype as Record<string, unknown>)[name];
-        if (typeof handler !== 'function' || !routeUsage(type, handler).usesSession) continue;
-        bind(handler);
+        if (typeof handler !== 'function') continue;
+        const usage = routeUsage(type, handler);
+        if (!usage.usesSession) continue;
+        if (gateway || usage.nestSession || Reflect.getMetadata(SSE_METADATA, handler)) bind(handler);
         bound.add(type);
       }
     }

@@ -20,6 +20,8 @@ export interface RouteUsage {
   usesSession: boolean;
   /** The handler writes the response itself (`@Res()` without passthrough, or `@Next()`). */
   ownsResponse: boolean;
+  /** Nest's own `@Session()` (reads `req.session`), which only the interceptor fills before the handler. */
+  nestSession: boolean;
 }
 
 const cache = new WeakMap<Function, RouteUsage>();
@@ -37,7 +39,7 @@ export function registerSessionParamFactory(factory: unknown): void {
  * raw request), a guard or middleware that loads the session needs
  * `commitAtSend`.
  */
-export function committedInPipeline(ctx: ExecutionContext | undefined, interceptsEveryRoute: boolean): boolean {
+export function committedBeforeSend(ctx: ExecutionContext | undefined, interceptsEveryRoute: boolean): boolean {
   if (!ctx || ctx.getType() !== 'http') return false;
   const usage = routeUsage(ctx.getClass(), ctx.getHandler());
   return (interceptsEveryRoute || usage.usesSession) && !usage.ownsResponse;
@@ -51,13 +53,15 @@ export function routeUsage(controller: Function, handler: Function): RouteUsage 
     { factory?: unknown }
   >;
   let usesSession = false;
+  let nestSession = false;
   let writesResponse = false;
   for (const [key, arg] of Object.entries(args)) {
-    if (key.startsWith(NEST_SESSION_PARAM) || sessionFactories.has(arg.factory)) usesSession = true;
+    if (key.startsWith(NEST_SESSION_PARAM)) nestSession = true;
+    if (nestSession || sessionFactories.has(arg.factory)) usesSession = true;
     if (key.startsWith(NEST_RESPONSE_PARAM) || key.startsWith(NEST_NEXT_PARAM)) writesResponse = true;
   }
   const passthrough = Boolean(Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, controller, handler.name));
-  const usage = { usesSession, ownsResponse: writesResponse && !passthrough };
+  const usage = { usesSession, ownsResponse: writesResponse && !passthrough, nestSession };
   cache.set(handler, usage);
   return usage;
 }

@@ -148,7 +148,7 @@ export class SessionRuntime implements SessionControls {
       hadCookie,
       loading: undefined,
       session: undefined,
-      committedInPipeline: false,
+      committedBeforeSend: false,
       sendHooked: false,
     };
     setState(exchange.request, state);

@@ -4,13 +4,16 @@ import {
   type CallHandler,
   type ExecutionContext,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { HttpAdapterHost, LazyModuleLoader, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { Observable, type Observer, type Subscriber, type Subscription } from 'rxjs';
 import { exchangeFromContext } from '../transport/http-exchange.js';
 import { handshakeOf } from '../transport/ws-exchange.js';
 import { SessionService } from '../session.service.js';
+import type { Session } from '../session.js';
 import { commitAtSend } from './commit-at-send.js';
+import { commitBeforeReply } from './commit-before-reply.js';
 import { isInjectedAnywhere } from './context-need.js';
 import { runInRequest } from './current-request.js';
 import { stateOf, type RequestState } from './request-state.js';
@@ -27,16 +30,17 @@ import { SessionRuntime } from './session-runtime.js';
  * Registered globally (`APP_INTERCEPTOR`) when any route may reach the
  * session without declaring `@Session()`: SessionService (or ModuleRef, or a
  * lazily loaded module) is injected somewhere, or `rolling` refreshes every
- * presented session. Otherwise it is bound to the `@Session()` handlers only
- * (see route-binding.ts), and the other routes run as if the module were not
- * there.
+ * presented session. Otherwise no interceptor runs on HTTP routes: the
+ * `@Session()` pipe hydrates through `hydrateParameter`, and the commit
+ * happens just before Nest replies (see route-binding.ts); this class is then
+ * bound only to gateway handlers, SSE handlers and Nest's own `@Session()`.
  *
  * Gateway messages (`ws`) get the same treatment per message, with the
  * session of the socket's handshake; their changes are saved, but no cookie
  * can be sent over a socket.
  */
 @Injectable()
-export class SessionInterceptor implements RouteOwner, OnApplicationShutdown {
+export class SessionInterceptor implements RouteOwner, OnModuleInit, OnApplicationShutdown {
   /** Registered as a global interceptor (rather than bound to `@Session()` handlers). */
   readonly everyRoute: boolean;
   /**
@@ -47,8 +51,9 @@ export class SessionInterceptor implements RouteOwner, OnApplicationShutdown {
    * SessionService.
    */
   private readonly injected: boolean;
-  /** The classes whose handlers this interceptor is bound to (not `everyRoute`). */
+  /** The classes whose `@Session()` handlers this application serves without a global interceptor. */
   private readonly bound: Set<Function> = new Set();
+  private restoreAdapter: (() => void) | undefined;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -66,8 +71,25 @@ export class SessionInterceptor implements RouteOwner, OnApplicationShutdown {
     }
   }
 
+  /** Once the HTTP adapter exists: without a global interceptor, commit just before Nest replies. */
+  onModuleInit(): void {
+    const adapter: unknown = this.adapterHost?.httpAdapter;
+    if (!this.everyRoute && adapter && typeof adapter === 'object') {
+      this.restoreAdapter = commitBeforeReply(adapter, this.runtime);
+    }
+  }
+
   onApplicationShutdown(): void {
     removeRouteOwner(this);
+    this.restoreAdapter?.();
+    this.restoreAdapter = undefined;
+  }
+
+  /** For a `@Session()` parameter on a route without the interceptor: hydrate now, commit when replying. */
+  hydrateParameter(ctx: ExecutionContext): Promise<Session> {
+    const state = this.runtime.attach(exchangeFromContext(ctx));
+    commitAtSend(this.runtime, state);
+    return this.runtime.hydrate(state);
   }
 
   /** For the route dispatcher: a request or message of this application, to a bound handler. */
@@ -96,7 +118,7 @@ export class SessionInterceptor implements RouteOwner, OnApplicationShutdown {
       commitAtSend(this.runtime, state);
       return this.handle(state, hydrate, false, context, next);
     }
-    state.committedInPipeline = true;
+    state.committedBeforeSend = true;
     return this.handle(state, hydrate, true, context, next);
   }
 
