@@ -4,6 +4,7 @@ import {
   Module,
   type DynamicModule,
   type LoggerService,
+  type NestModule,
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
@@ -63,9 +64,9 @@ const providers: Provider[] = [
   SessionInterceptor,
   WsHandshakeCapture,
   {
-    // Global only when a route may reach the session without `@Session()`;
-    // otherwise the interceptor binds itself to the `@Session()` handlers, and
-    // Nest skips a global enhancer whose factory returns null.
+    // Global only with `rolling` (every presented session is refreshed, on
+    // every route); otherwise sessions are hooked in per route (see
+    // route-binding.ts), and Nest skips a global enhancer whose factory returns null.
     provide: APP_INTERCEPTOR,
     useFactory: (interceptor: SessionInterceptor): SessionInterceptor | null =>
       interceptor.everyRoute ? interceptor : null,
@@ -79,9 +80,17 @@ const providers: Provider[] = [
  * the root module.
  */
 @Module({})
-export class SessionModule extends SessionConfigurableModule implements OnApplicationShutdown {
-  constructor(@Inject(SessionStore) private readonly store: SessionStore) {
+export class SessionModule extends SessionConfigurableModule implements NestModule, OnApplicationShutdown {
+  constructor(
+    @Inject(SessionStore) private readonly store: SessionStore,
+    private readonly interceptor: SessionInterceptor,
+  ) {
     super();
+  }
+
+  /** Runs before Nest registers routes: the platform hooks must come first. */
+  configure(): void {
+    this.interceptor.beforeRoutes();
   }
 
   static forRoot(options: typeof SESSION_OPTIONS_TYPE): DynamicModule {

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { attachResponse } from '../transport/http-exchange.js';
 import { stateOf, type RequestState } from './request-state.js';
 import type { SessionRuntime } from './session-runtime.js';
 
@@ -8,11 +9,18 @@ const REPLYING = ['reply', 'redirect', 'render'] as const;
 type AdapterMethod = (this: unknown, response: object, ...rest: unknown[]) => unknown;
 type Replying = Record<(typeof REPLYING)[number], AdapterMethod | undefined>;
 
-/** Express's `res.req`, Fastify's `reply.request`: where the request's state lives. */
+/**
+ * Express's `res.req`, Fastify's `reply.request`: where the request's state
+ * lives; on Fastify a middleware's `load(req)` put it on Node's request, with
+ * no response known yet.
+ */
 function stateOfResponse(response: object): RequestState | undefined {
-  const { req, request } = response as { req?: object; request?: object };
+  const { req, request } = response as { req?: object; request?: object & { raw?: object } };
   const owner = request ?? req;
-  return owner ? stateOf(owner) : undefined;
+  if (!owner) return undefined;
+  const state = stateOf(owner) ?? (request?.raw ? stateOf(request.raw) : undefined);
+  if (state && !state.exchange.response) attachResponse(state.exchange, response);
+  return state;
 }
 
 /**
@@ -36,7 +44,7 @@ export function commitBeforeReply(adapter: object, runtime: SessionRuntime): () 
     originals[name] = original;
     target[name] = function (this: unknown, response: object, ...rest: unknown[]): unknown {
       const state = stateOfResponse(response);
-      if (!state?.sendHooked || state.committedBeforeSend || runtime.idle(state)) {
+      if (!state || state.committedBeforeSend || runtime.idle(state)) {
         return original.call(this, response, ...rest);
       }
       // From here on the response hooks of `commitAtSend` pass the answer straight on.

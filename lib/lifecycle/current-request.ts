@@ -3,16 +3,20 @@ import type { RequestState } from './request-state.js';
 
 /**
  * The request being handled, for SessionService calls made without a session
- * argument. The interceptor subscribes to the handler inside `run`, so the
- * handler and everything it awaits see the request's state.
+ * argument. What is stored is the request's state, or (when a platform hook
+ * enters the context before anything knows whether the session is needed) a
+ * function that creates it on first use.
  */
-const current = new AsyncLocalStorage<RequestState>();
+type Current = RequestState | (() => RequestState);
 
-/** Run `fn` (which subscribes to the handler) with `state` as the current request. */
-export function runInRequest<T>(state: RequestState, fn: () => T): T {
+const current = new AsyncLocalStorage<Current>();
+
+/** Run `fn` (which leads to the handler) with `state` as the current request. */
+export function runInRequest<T>(state: Current, fn: () => T): T {
   return current.run(state, fn);
 }
 
 export function currentRequest(): RequestState | undefined {
-  return current.getStore();
+  const stored = current.getStore();
+  return typeof stored === 'function' ? stored() : stored;
 }

@@ -28,6 +28,7 @@ import { routeUsage } from './route-usage.js';
 const INTERCEPTORS_METADATA = '__interceptors__';
 const GATEWAY_METADATA = 'websockets:is_gateway';
 const SSE_METADATA = '__sse__';
+const MESSAGE_MAPPING_METADATA = 'websockets:message_mapping';
 
 /** An application's session interceptor, as the dispatcher and the pipe see it. */
 export interface RouteOwner extends NestInterceptor {
@@ -69,7 +70,7 @@ export function removeRouteOwner(owner: RouteOwner): void {
  * after global and class-level ones). Returns the classes of all of them, by
  * which an owner recognises its requests.
  */
-export function bindSessionRoutes(modules: ModulesContainer): Set<Function> {
+export function bindSessionRoutes(modules: ModulesContainer, everyGatewayHandler: boolean): Set<Function> {
   const scanner = new MetadataScanner();
   const bound = new Set<Function>();
   for (const module of modules.values()) {
@@ -86,6 +87,11 @@ export function bindSessionRoutes(modules: ModulesContainer): Set<Function> {
         const handler = (type.prototype as Record<string, unknown>)[name];
         if (typeof handler !== 'function') continue;
         const usage = routeUsage(type, handler);
+        // Where SessionService can be called, every message handler gets the session's context.
+        if (gateway && everyGatewayHandler && Reflect.getMetadata(MESSAGE_MAPPING_METADATA, handler)) {
+          bind(handler);
+          bound.add(type);
+        }
         if (!usage.usesSession) continue;
         if (gateway || usage.nestSession || Reflect.getMetadata(SSE_METADATA, handler)) bind(handler);
         bound.add(type);

@@ -33,16 +33,14 @@ export function registerSessionParamFactory(factory: unknown): void {
 }
 
 /**
- * Whether the interceptor commits the session of the request in `ctx` before
- * Nest writes the result. When not (a `@Res()` handler, a route without
- * `@Session()` while the interceptor is bound to `@Session()` routes only, a
- * raw request), a guard or middleware that loads the session needs
- * `commitAtSend`.
+ * Whether a global interceptor commits the session of the request in `ctx`
+ * before Nest writes the result. When not (no global interceptor, a `@Res()`
+ * handler, a raw request), a guard or middleware that loads the session
+ * needs `commitAtSend`.
  */
 export function committedBeforeSend(ctx: ExecutionContext | undefined, interceptsEveryRoute: boolean): boolean {
-  if (!ctx || ctx.getType() !== 'http') return false;
-  const usage = routeUsage(ctx.getClass(), ctx.getHandler());
-  return (interceptsEveryRoute || usage.usesSession) && !usage.ownsResponse;
+  if (!interceptsEveryRoute || !ctx || ctx.getType() !== 'http') return false;
+  return !routeUsage(ctx.getClass(), ctx.getHandler()).ownsResponse;
 }
 
 export function routeUsage(controller: Function, handler: Function): RouteUsage {

@@ -123,12 +123,13 @@ describe.each(['express', 'fastify'] as const)(
       expect(sid(second)).toBeDefined();
     });
 
-    it('is bound to the @Session() routes only when nothing else can reach the session', async () => {
+    it('runs as a global interceptor only with rolling', async () => {
       expect((await start([PlainController])).get(SessionInterceptor).everyRoute).toBe(false);
       await app!.close();
-      // ModuleRef can reach SessionService from any route; so can `rolling`.
-      expect((await start([DynamicController])).get(SessionInterceptor).everyRoute).toBe(true);
+      // ModuleRef can reach SessionService from any route: a platform hook provides the context, not an interceptor.
+      expect((await start([DynamicController])).get(SessionInterceptor).everyRoute).toBe(false);
       await app!.close();
+      // `rolling` refreshes every presented session, on every route.
       expect((await start([PlainController], { rolling: true })).get(SessionInterceptor).everyRoute).toBe(true);
     });
 

@@ -8,12 +8,13 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost, LazyModuleLoader, ModuleRef, ModulesContainer } from '@nestjs/core';
 import { Observable, type Observer, type Subscriber, type Subscription } from 'rxjs';
-import { exchangeFromContext } from '../transport/http-exchange.js';
+import { exchangeFromContext, type PlatformRequest } from '../transport/http-exchange.js';
 import { handshakeOf } from '../transport/ws-exchange.js';
 import { SessionService } from '../session.service.js';
 import type { Session } from '../session.js';
 import { commitAtSend } from './commit-at-send.js';
 import { commitBeforeReply } from './commit-before-reply.js';
+import { enterRequestContext, exchangeOf } from './request-context-hook.js';
 import { isInjectedAnywhere } from './context-need.js';
 import { runInRequest } from './current-request.js';
 import { stateOf, type RequestState } from './request-state.js';
@@ -41,7 +42,7 @@ import { SessionRuntime } from './session-runtime.js';
  */
 @Injectable()
 export class SessionInterceptor implements RouteOwner, OnModuleInit, OnApplicationShutdown {
-  /** Registered as a global interceptor (rather than bound to `@Session()` handlers). */
+  /** Registered as a global interceptor (only with `rolling`, which must see every route). */
   readonly everyRoute: boolean;
   /**
    * Whether HTTP handlers run in the request's async context, which only
@@ -51,9 +52,16 @@ export class SessionInterceptor implements RouteOwner, OnModuleInit, OnApplicati
    * SessionService.
    */
   private readonly injected: boolean;
+  /**
+   * SessionService may be reached without injection (ModuleRef, a lazily
+   * loaded module): the context hook is installed, and turned on once such a
+   * call finds no request (`runtime.contextWanted`).
+   */
+  private readonly reachable: boolean;
   /** The classes whose `@Session()` handlers this application serves without a global interceptor. */
   private readonly bound: Set<Function> = new Set();
   private restoreAdapter: (() => void) | undefined;
+  private hooked = false;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -62,27 +70,51 @@ export class SessionInterceptor implements RouteOwner, OnModuleInit, OnApplicati
   ) {
     // Built after Nest scanned every module and before it builds routes and gateways.
     this.injected = modules ? isInjectedAnywhere(modules, SessionService) : true;
-    this.everyRoute =
-      !modules || this.injected || runtime.options.rolling || isInjectedAnywhere(modules, ModuleRef, LazyModuleLoader);
+    this.reachable = this.injected || (!!modules && isInjectedAnywhere(modules, ModuleRef, LazyModuleLoader));
+    this.everyRoute = !modules || runtime.options.rolling;
     runtime.interceptsEveryRoute = this.everyRoute;
     if (!this.everyRoute && modules) {
-      this.bound = bindSessionRoutes(modules);
+      this.bound = bindSessionRoutes(modules, this.reachable);
       addRouteOwner(this);
     }
   }
 
-  /** Once the HTTP adapter exists: without a global interceptor, commit just before Nest replies. */
-  onModuleInit(): void {
-    const adapter: unknown = this.adapterHost?.httpAdapter;
-    if (!this.everyRoute && adapter && typeof adapter === 'object') {
-      this.restoreAdapter = commitBeforeReply(adapter, this.runtime);
+  /**
+   * Before Nest registers its routes (SessionModule's `configure`): without
+   * a global interceptor, commit just before Nest replies, and enter the
+   * request's async context from a platform hook where SessionService can
+   * be called. Also run from `onModuleInit`, for the commit, should no
+   * `configure` have run.
+   */
+  beforeRoutes(): void {
+    const adapter = this.adapterHost?.httpAdapter;
+    if (this.everyRoute || this.hooked || !adapter) return;
+    this.hooked = true;
+    this.restoreAdapter = commitBeforeReply(adapter, this.runtime);
+    if (this.reachable) {
+      enterRequestContext(
+        adapter,
+        () => this.injected || this.runtime.contextWanted,
+        (request, response) => this.stateForContext(request, response),
+      );
     }
+  }
+
+  onModuleInit(): void {
+    this.beforeRoutes();
   }
 
   onApplicationShutdown(): void {
     removeRouteOwner(this);
     this.restoreAdapter?.();
     this.restoreAdapter = undefined;
+  }
+
+  /** The state of a request first asked for by a SessionService call: committed when replying. */
+  private stateForContext(request: PlatformRequest, response: object): RequestState {
+    const state = this.runtime.attach(exchangeOf(request, response));
+    commitAtSend(this.runtime, state);
+    return state;
   }
 
   /** For a `@Session()` parameter on a route without the interceptor: hydrate now, commit when replying. */
