@@ -49,7 +49,7 @@ export function commitBeforeReply(adapter: object, runtime: SessionRuntime): () 
       }
       // From here on the response hooks of `commitAtSend` pass the answer straight on.
       state.committedBeforeSend = true;
-      return runtime.commit(state).then(
+      const replied = runtime.commit(state).then(
         () => original.call(this, response, ...rest),
         (error: unknown) => {
           const status = error instanceof HttpException ? error.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
@@ -60,6 +60,9 @@ export function commitBeforeReply(adapter: object, runtime: SessionRuntime): () 
           return originals.reply?.call(this, response, body, status);
         },
       );
+      // Nest awaits a handler's reply, but not an exception filter's: a failure to send is not left unhandled.
+      replied.catch(() => undefined);
+      return replied;
     };
   }
   return () => {
