@@ -1,6 +1,7 @@
 export { SessionModule } from './session.module.js';
 export { SessionService, type DestroyByOwnerOptions, type OwnedSession } from './session.service.js';
 export { Session } from './decorators/session.decorator.js';
+export { UseSession } from './decorators/use-session.decorator.js';
 export type { RegenerateOptions, SessionCookie } from './session.js';
 export type {
   SessionCookieOptions,

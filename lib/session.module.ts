@@ -1,16 +1,22 @@
 import {
   Inject,
+  Injectable,
   Logger,
   Module,
+  Optional,
   type DynamicModule,
   type LoggerService,
   type NestModule,
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
+import { commitBeforeNestReplies } from './lifecycle/commit-hooks.js';
+import { installPlatformHook, type HttpAdapterLike } from './lifecycle/platform-hook.js';
 import { SessionInterceptor } from './lifecycle/session.interceptor.js';
 import { SessionRuntime } from './lifecycle/session-runtime.js';
+import { StoreGateway } from './lifecycle/store-gateway.js';
+import { SessionPipe } from './decorators/session.decorator.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_LOGGER } from './session.constants.js';
 import {
   SESSION_ASYNC_OPTIONS_TYPE,
@@ -19,9 +25,9 @@ import {
   SessionConfigurableModule,
 } from './session.module-definition.js';
 import { resolveSessionOptions } from './session.options-resolver.js';
-import type { SessionModuleOptions } from './session.options.js';
+import type { ResolvedSessionOptions, SessionModuleOptions } from './session.options.js';
 import { SessionService } from './session.service.js';
-import { MemoryStore } from './stores/memory.store.js';
+import { answersInProcess, MemoryStore } from './stores/memory.store.js';
 import { SessionStore } from './stores/session-store.js';
 import { WsHandshakeCapture } from './transport/ws-exchange.js';
 
@@ -30,6 +36,36 @@ function isStoreInstance(store: unknown): store is SessionStore {
     store instanceof SessionStore ||
     (typeof store === 'object' && store !== null && typeof (store as SessionStore).get === 'function')
   );
+}
+
+/**
+ * @internal Installs the HTTP hooks of one application, once, before Nest
+ * registers its routes: the platform hook (platform-hook.ts) and the commit
+ * before Nest's replies (commit-hooks.ts). Nothing without an HTTP adapter
+ * (microservices, standalone contexts).
+ */
+@Injectable()
+export class SessionHttpHooks implements OnApplicationShutdown {
+  private installed = false;
+  private restore: (() => void) | undefined;
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    @Optional() private readonly host?: HttpAdapterHost,
+  ) {}
+
+  install(): void {
+    const adapter = this.host?.httpAdapter as (HttpAdapterLike & object) | undefined;
+    if (this.installed || !adapter) return;
+    this.installed = true;
+    installPlatformHook(adapter, this.runtime);
+    this.restore = commitBeforeNestReplies(adapter, this.runtime);
+  }
+
+  onApplicationShutdown(): void {
+    this.restore?.();
+    this.restore = undefined;
+  }
 }
 
 const providers: Provider[] = [
@@ -59,38 +95,45 @@ const providers: Provider[] = [
     },
     inject: [SESSION_MODULE_OPTIONS, SESSION_LOGGER],
   },
+  {
+    provide: StoreGateway,
+    useFactory: (store: SessionStore, options: ResolvedSessionOptions, logger: LoggerService | null) =>
+      new StoreGateway(store, options.storeTimeout, logger, (operation) => answersInProcess(store, operation)),
+    inject: [SessionStore, RESOLVED_SESSION_OPTIONS, SESSION_LOGGER],
+  },
   SessionRuntime,
   SessionService,
   SessionInterceptor,
+  SessionPipe,
+  SessionHttpHooks,
   WsHandshakeCapture,
   {
     // Global only with `rolling` (every presented session is refreshed, on
-    // every route); otherwise sessions are hooked in per route (see
-    // route-binding.ts), and Nest skips a global enhancer whose factory returns null.
+    // every route); Nest skips a global enhancer whose factory returns null.
     provide: APP_INTERCEPTOR,
-    useFactory: (interceptor: SessionInterceptor): SessionInterceptor | null =>
-      interceptor.everyRoute ? interceptor : null,
-    inject: [SessionInterceptor],
+    useFactory: (options: ResolvedSessionOptions, interceptor: SessionInterceptor): SessionInterceptor | null =>
+      options.rolling ? interceptor : null,
+    inject: [RESOLVED_SESSION_OPTIONS, SessionInterceptor],
   },
 ];
 
 /**
  * Server-side sessions: registers the store (injectable as `SessionStore`),
- * `SessionService` and the global interceptor. Global, so import it once in
- * the root module.
+ * `SessionService`, and the request hooks. Global, so import it once in the
+ * root module.
  */
 @Module({})
 export class SessionModule extends SessionConfigurableModule implements NestModule, OnApplicationShutdown {
   constructor(
     @Inject(SessionStore) private readonly store: SessionStore,
-    private readonly interceptor: SessionInterceptor,
+    private readonly hooks: SessionHttpHooks,
   ) {
     super();
   }
 
   /** Runs before Nest registers routes: the platform hooks must come first. */
   configure(): void {
-    this.interceptor.beforeRoutes();
+    this.hooks.install();
   }
 
   static forRoot(options: typeof SESSION_OPTIONS_TYPE): DynamicModule {
@@ -106,7 +149,8 @@ export class SessionModule extends SessionConfigurableModule implements NestModu
       ...base,
       global: true,
       providers: [...(base.providers ?? []), ...providers],
-      exports: [SessionService, SessionStore],
+      // The runtime and the pipe are resolved by Nest in the modules whose handlers use `@Session()`.
+      exports: [SessionService, SessionStore, SessionRuntime, SessionPipe, SessionInterceptor],
     };
   }
 

@@ -48,6 +48,14 @@ export interface SessionModuleOptions {
   absoluteMaxAge?: number;
   /** Re-send the cookie and refresh expiry on every response. @default false */
   rolling?: boolean;
+  /**
+   * Track the request being handled (AsyncLocalStorage), so SessionService
+   * methods called without a session (`sessionService.save()`) act on its
+   * session, and `listByOwner`/`destroyByOwner` know which one is current.
+   * Off, pass the session (`@Session() session`). Costs every request a
+   * platform hook and an async context. @default false
+   */
+  requestContext?: boolean;
   /** Extend an unchanged session's expiry at most once per this many ms. @default maxAge / 10 */
   touchAfter?: number;
   /** Store and send a cookie for new sessions nobody wrote to. @default false */
@@ -91,6 +99,7 @@ export interface ResolvedSessionOptions {
   maxAge: number;
   absoluteMaxAge: number;
   rolling: boolean;
+  requestContext: boolean;
   touchAfter: number;
   saveUninitialized: boolean;
   genid: (() => string) | undefined;

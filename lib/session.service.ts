@@ -1,13 +1,13 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { stateForContext } from './lifecycle/context-state.js';
 import { currentRequest } from './lifecycle/current-request.js';
-import type { OwnedSession } from './lifecycle/session-runtime.js';
 import { SessionRuntime } from './lifecycle/session-runtime.js';
+import { forbidCaching } from './lifecycle/token-delivery.js';
+import type { OwnedSession } from './lifecycle/token-sessions.js';
 import { Session, type RegenerateOptions } from './session.js';
 import type { SessionData } from './stores/session-record.js';
-import { exchangeFromContext, exchangeFromRequest, type PlatformRequest } from './transport/http-exchange.js';
-import { forbidCaching } from './lifecycle/token-delivery.js';
-import { commitAtSend } from './lifecycle/commit-at-send.js';
-import { committedBeforeSend } from './lifecycle/route-usage.js';
+import type { PlatformRequest } from './transport/exchange.js';
+import { exchangeFromRequest } from './transport/http-exchange.js';
 
 export type { OwnedSession };
 
@@ -33,16 +33,15 @@ export class SessionService {
   constructor(private readonly runtime: SessionRuntime) {}
 
   /**
-   * Hydrate the session of a request now and return it; idempotent. Guards
-   * run before interceptors, so a guard that needs the session calls this.
+   * Hydrate the session of a request now and return it; idempotent (the
+   * handler's `@Session()` gets the same object). For guards (`load(ctx)`,
+   * HTTP, GraphQL and gateways) and middleware (`load(req)`); committed
+   * before the response like any other.
    */
   load(ctxOrReq: ExecutionContext | PlatformRequest): Promise<Session> {
-    const ctx = isContext(ctxOrReq) ? ctxOrReq : undefined;
-    const state = this.runtime.attach(
-      ctx ? exchangeFromContext(ctx) : exchangeFromRequest(ctxOrReq as PlatformRequest),
-    );
-    // A route the interceptor does not commit: save when the response is sent.
-    if (!committedBeforeSend(ctx, this.runtime.interceptsEveryRoute)) commitAtSend(this.runtime, state);
+    const state = isContext(ctxOrReq)
+      ? stateForContext(this.runtime, ctxOrReq)
+      : this.runtime.attach(exchangeFromRequest(ctxOrReq));
     return this.runtime.hydrate(state);
   }
 
@@ -71,14 +70,17 @@ export class SessionService {
     await (session ?? (await this.current())).touch();
   }
 
-  /** The session of the request being handled (needs the module's interceptor). */
+  /** The session of the request being handled (needs `requestContext`). */
   private current(): Promise<Session> {
     const state = currentRequest();
     if (!state) {
-      // Reached without injection (ModuleRef): from now on requests run in their context.
-      this.runtime.contextWanted = true;
       return Promise.reject(
-        new Error('SessionService: no current request here; pass the session explicitly (or use load(ctx) in guards)'),
+        new Error(
+          this.runtime.options.requestContext
+            ? 'SessionService: called without a session outside any request; pass the session explicitly'
+            : 'SessionService: called without a session, and the module does not track the current request. ' +
+                'Pass the session (`@Session() session` in the handler), or turn on `requestContext: true` in SessionModule.forRoot().',
+        ),
       );
     }
     return this.runtime.hydrate(state);
@@ -94,7 +96,7 @@ export class SessionService {
    * presumably carries the token to the client.
    */
   async create(data: SessionData, options: { maxAge?: number } = {}): Promise<string> {
-    const token = await this.runtime.createToken(data, options.maxAge);
+    const token = await this.runtime.tokens.create(data, options.maxAge);
     const state = currentRequest();
     if (state) forbidCaching(state.exchange);
     return token;
@@ -102,7 +104,7 @@ export class SessionService {
 
   /** The data of a token's session, or null for a bad, forged, unknown or expired token. */
   async get(token: string): Promise<SessionData | null> {
-    const session = await this.runtime.sessionOfToken(token);
+    const session = await this.runtime.tokens.sessionOf(token);
     return session ? { ...session } : null;
   }
 
@@ -111,12 +113,12 @@ export class SessionService {
    * and extend its expiry. Resolves false when the token is bad or its session is gone.
    */
   update(token: string, data: SessionData): Promise<boolean> {
-    return this.runtime.replaceTokenData(token, data);
+    return this.runtime.tokens.replaceData(token, data);
   }
 
   /** Extend a token session's expiry. Resolves false when the token is bad or its session is gone. */
   async refresh(token: string): Promise<boolean> {
-    const session = await this.runtime.sessionOfToken(token);
+    const session = await this.runtime.tokens.sessionOf(token);
     if (!session) return false;
     await session.touch();
     return true;
@@ -126,7 +128,7 @@ export class SessionService {
   async delete(token: string): Promise<boolean> {
     const verified = this.runtime.signer.verify(token);
     if (!verified) return false;
-    await this.runtime.destroyById(verified.id);
+    await this.runtime.tokens.destroyById(verified.id);
     return true;
   }
 
@@ -140,7 +142,7 @@ export class SessionService {
   async listByOwner(ownerId: string | number, currentSession?: Session): Promise<OwnedSession[]> {
     const owner = ownerOf(ownerId);
     const current = currentSession ?? (await this.currentIfAny());
-    return this.runtime.listByOwner(owner, current?.id);
+    return this.runtime.tokens.listByOwner(owner, current?.id);
   }
 
   /**
@@ -154,11 +156,11 @@ export class SessionService {
     const except = this.publicIdOf(options.except, 'except');
     const only = this.publicIdOf(options.only, 'only');
     const current = await this.currentIfAny();
-    const doomed = (await this.runtime.listByOwner(owner)).filter(
+    const doomed = (await this.runtime.tokens.listByOwner(owner)).filter(
       (s) => s.id !== except && (only === undefined || s.id === only),
     );
     await Promise.all(
-      doomed.map((s) => (current && s.id === current.id ? current.destroy() : this.runtime.destroyById(s.id))),
+      doomed.map((s) => (current && s.id === current.id ? current.destroy() : this.runtime.tokens.destroyById(s.id))),
     );
     return doomed.length;
   }

@@ -19,6 +19,9 @@ import { WebController } from './web.controller.js';
         cookie: { secure: 'auto' },
         // Browsers use the cookie; API clients send the token from POST /api/token in x-session-token.
         transport: ['cookie', 'header'],
+        // The session list marks the current session, and POST /api/token's answer is
+        // marked uncacheable, from the request being handled.
+        requestContext: true,
       }),
     }),
   ],

@@ -1,63 +1,58 @@
-import { createParamDecorator, type ExecutionContext, type PipeTransform } from '@nestjs/common';
-import { hydrateForParameter } from '../lifecycle/route-binding.js';
+import { createParamDecorator, Injectable, type ExecutionContext, type PipeTransform } from '@nestjs/common';
+import { stateForContext } from '../lifecycle/context-state.js';
 import { currentRequest } from '../lifecycle/current-request.js';
-import { stateOf, type RequestState } from '../lifecycle/request-state.js';
-import { registerSessionParamFactory } from '../lifecycle/route-usage.js';
+import type { RequestState } from '../lifecycle/request-state.js';
+import { SessionRuntime } from '../lifecycle/session-runtime.js';
 import type { Session as SessionObject } from '../session.js';
 
 /**
- * The state of the request or gateway message being handled. A socket carries
- * many messages, possibly at once, so a message's state is not on the client
- * but in the async context the interceptor runs the handler in.
- */
-function stateFor(ctx: ExecutionContext): RequestState | undefined {
-  if (ctx.getType() !== 'ws') return stateOf(ctx.switchToHttp().getRequest<object>());
-  const state = currentRequest();
-  return state?.exchange.client === ctx.switchToWs().getClient<object>() ? state : undefined;
-}
-
-/**
- * What `@Session()` resolves to before its pipe runs: the session (or one of
- * its keys) when the interceptor already hydrated it, else a request for the
- * pipe to hydrate it (routes the interceptor is not bound to).
+ * What `@Session()` resolves to before its pipe runs: the context, the key
+ * asked for, and for a gateway message its state. Nest hands a parameter
+ * factory a copy of the message's arguments, not the array guards and
+ * interceptors share, so the message is found the way the interceptor
+ * passes it on: as the async context it runs the handler in.
  */
 class PendingSession {
   constructor(
     readonly ctx: ExecutionContext,
     readonly key: string | undefined,
+    readonly message: RequestState | undefined,
   ) {}
 }
 
-function sessionOf(data: string | undefined, ctx: ExecutionContext): unknown {
-  const session = stateFor(ctx)?.session;
-  if (!session) return new PendingSession(ctx, data);
-  return data === undefined ? session : session[data];
+function pendingSession(key: string | undefined, ctx: ExecutionContext): PendingSession {
+  if (ctx.getType() !== 'ws') return new PendingSession(ctx, key, undefined);
+  const state = currentRequest();
+  const mine = state?.exchange.client === ctx.switchToWs().getClient<object>() ? state : undefined;
+  return new PendingSession(ctx, key, mine);
 }
 
 /**
- * Hydrates a pending session: Nest awaits a parameter's pipes before it calls
- * the handler, which is all a handler-only route needs (no interceptor).
+ * Hydrates the session for the parameter (Nest awaits a parameter's pipes
+ * before it calls the handler). A class, so Nest builds it with its
+ * application's injector: the session engine comes from the application the
+ * handler runs in, whatever the handler's name or wrapper, with no lookup.
  */
-const hydrateParameter: PipeTransform = {
-  async transform(value: unknown): Promise<unknown> {
-    if (!(value instanceof PendingSession)) return value;
-    const session = await hydrateForParameter(value.ctx);
-    if (!session) {
-      throw new Error(
-        '@Session() found no session: is SessionModule imported, and its interceptor not replaced? ' +
-          'Outside route handlers, use `await sessionService.load(ctx)`.',
-      );
-    }
-    return value.key === undefined ? session : session[value.key];
-  },
-};
+@Injectable()
+export class SessionPipe implements PipeTransform {
+  constructor(private readonly runtime: SessionRuntime) {}
 
-registerSessionParamFactory(sessionOf);
+  transform(value: unknown): unknown {
+    if (!(value instanceof PendingSession)) return value;
+    const key = value.key;
+    return this.runtime
+      .hydrate(value.message ?? stateForContext(this.runtime, value.ctx))
+      .then((session) => (key === undefined ? session : session[key]));
+  }
+}
+
+const sessionParameter = createParamDecorator<string | undefined>(pendingSession);
 
 /**
- * The session of this request, or one property of its data.
- * Its presence on a handler is what makes the module load the session for
- * that route; handlers without it cost no store call.
+ * The session of this request, or one property of its data. The session is
+ * loaded when a handler asks for it this way (or through SessionService);
+ * handlers without it cost no store call. Works in controllers, GraphQL
+ * resolvers and, with `@UseSession()`, WebSocket gateways.
  *
  * @example
  * ＠Get('counter')
@@ -69,9 +64,7 @@ registerSessionParamFactory(sessionOf);
  * ＠Get('me')
  * me(＠Session('userId') userId?: string) { return { userId }; }
  */
-const sessionParameter = createParamDecorator<string | undefined>(sessionOf);
-
-export const Session: (key?: string) => ParameterDecorator = (key?: string) => sessionParameter(key, hydrateParameter);
+export const Session: (key?: string) => ParameterDecorator = (key?: string) => sessionParameter(key, SessionPipe);
 
 /** The type of what `@Session()` gives: same name as the decorator, as users write `@Session() session: Session`. */
 export type Session = SessionObject;

@@ -1,4 +1,4 @@
-import type { HttpExchange } from '../transport/http-exchange.js';
+import type { HttpExchange } from '../transport/exchange.js';
 import type { VerifiedToken } from '../transport/session-token.js';
 import type { Session } from '../session.js';
 
@@ -12,13 +12,15 @@ export interface RequestState {
   token: (VerifiedToken & { via: TokenSource }) | null;
   /** The request carried our cookie (valid or not): a destroy must clear it. */
   hadCookie: boolean;
-  /** Hydration, shared by the interceptor, guards and the decorator. */
+  /** Hydration, shared by the pipe, guards, middleware and SessionService. */
   loading: Promise<Session> | undefined;
   session: Session | undefined;
-  /** Committed before Nest sends the answer (by the interceptor, or just before the reply): send hooks pass. */
-  committedBeforeSend: boolean;
-  /** The response is held at send for a commit (`commitAtSend`). */
-  sendHooked: boolean;
+  /** The commit before the response has started (or is done): the response hooks pass everything on. */
+  committed: boolean;
+  /** The adapter's reply waits for the commit: a send meanwhile is Fastify's own, for the resolved route. */
+  replying: boolean;
+  /** The response's send is held for the commit (see commit-hooks.ts). */
+  held: boolean;
 }
 
 const STATE = Symbol('nest-sessions:request');

@@ -5,7 +5,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { MemoryStore, Session, SessionModule, SessionService } from '../index.js';
-import { SessionInterceptor } from './session.interceptor.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 
@@ -71,7 +70,10 @@ describe.each(['express', 'fastify'] as const)(
       app = undefined;
     });
 
-    async function build(controllers: Type[], options: { rolling?: boolean } = {}): Promise<INestApplication> {
+    async function build(
+      controllers: Type[],
+      options: { rolling?: boolean; requestContext?: boolean } = {},
+    ): Promise<INestApplication> {
       store = new MemoryStore();
       @Module({ imports: [SessionModule.forRoot({ secret: SECRET, store, logger: false, ...options })], controllers })
       class AppModule {}
@@ -85,7 +87,10 @@ describe.each(['express', 'fastify'] as const)(
       return built;
     }
 
-    async function start(controllers: Type[], options: { rolling?: boolean } = {}): Promise<INestApplication> {
+    async function start(
+      controllers: Type[],
+      options: { rolling?: boolean; requestContext?: boolean } = {},
+    ): Promise<INestApplication> {
       app = await build(controllers, options);
       return app;
     }
@@ -116,21 +121,12 @@ describe.each(['express', 'fastify'] as const)(
       expect(await store.length()).toBe(2);
     });
 
-    it('a SessionService reached through ModuleRef finds its request from the second request on', async () => {
-      const server = (await start([DynamicController])).getHttpServer();
+    it('a SessionService reached through ModuleRef finds its request with requestContext, and says what to turn on without', async () => {
+      let server = (await start([DynamicController], { requestContext: true })).getHttpServer();
+      expect(sid(await request(server).post('/dynamic/regenerate').expect(201))).toBeDefined();
+      await app!.close();
+      server = (await start([DynamicController])).getHttpServer();
       await request(server).post('/dynamic/regenerate').expect(500);
-      const second = await request(server).post('/dynamic/regenerate').expect(201);
-      expect(sid(second)).toBeDefined();
-    });
-
-    it('runs as a global interceptor only with rolling', async () => {
-      expect((await start([PlainController])).get(SessionInterceptor).everyRoute).toBe(false);
-      await app!.close();
-      // ModuleRef can reach SessionService from any route: a platform hook provides the context, not an interceptor.
-      expect((await start([DynamicController])).get(SessionInterceptor).everyRoute).toBe(false);
-      await app!.close();
-      // `rolling` refreshes every presented session, on every route.
-      expect((await start([PlainController], { rolling: true })).get(SessionInterceptor).everyRoute).toBe(true);
     });
 
     it('two applications built from the same controller each use their own store', async () => {

@@ -1,6 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
 import { SessionStoreUnavailableException } from '../session.exceptions.js';
-import { answersInProcess } from '../stores/memory.store.js';
 import type { SessionStore } from '../stores/session-store.js';
 import type { SessionPatch, SessionRecord, StoredSession } from '../stores/session-record.js';
 
@@ -17,18 +16,19 @@ export class StoreGateway {
   private lastLogged = 0;
   private suppressed = 0;
 
+  /**
+   * @param inProcess Whether the store's `operation` answers without I/O
+   *   (MemoryStore's own methods): no deadline timer is armed for it.
+   */
   constructor(
     readonly store: SessionStore,
     private readonly timeoutMs: number,
     private readonly logger: LoggerService | null,
+    private readonly inProcess: (operation: string) => boolean = () => false,
   ) {}
 
   get(id: string): Promise<SessionRecord | null> {
     return this.call('get', () => this.store.get(id));
-  }
-
-  set(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
-    return this.call('set', () => this.store.set(id, record, ttlMs));
   }
 
   /** Write only if absent; stores without `create` fall back to get + set. */
@@ -78,8 +78,7 @@ export class StoreGateway {
   }
 
   private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    // MemoryStore's own methods answer without I/O: no deadline to arm.
-    if (answersInProcess(this.store, operation)) {
+    if (this.inProcess(operation)) {
       try {
         return await run();
       } catch (error) {

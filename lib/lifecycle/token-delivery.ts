@@ -1,13 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ResolvedSessionOptions } from '../session.options.js';
 import { clearingCookie, sessionCookie } from '../transport/cookie-codec.js';
-import {
-  headersSent,
-  isSecureRequest,
-  putSetCookie,
-  setResponseHeader,
-  type HttpExchange,
-} from '../transport/http-exchange.js';
+import { headersSent, isSecureRequest, putSetCookie, setResponseHeader } from '../transport/http-exchange.js';
+import type { HttpExchange } from '../transport/exchange.js';
 import type { RequestState } from './request-state.js';
 
 /**

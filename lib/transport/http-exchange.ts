@@ -1,41 +1,5 @@
-import type { ExecutionContext } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { exchangeFromWsContext } from './ws-exchange.js';
-
-/** The platform request object: Express's `req` or Fastify's `request`. */
-export type PlatformRequest = object & { session?: unknown };
-
-/**
- * One HTTP exchange, whatever the platform. Express hands Nest Node's own
- * request/response (augmented); Fastify wraps them and keeps Node's in `.raw`.
- * Every platform difference the module cares about is resolved here, once.
- * A WebSocket gateway message is an exchange too: its request is the socket's
- * handshake and it has no response (see ws-exchange.ts).
- */
-export interface HttpExchange {
-  /** Where the session is attached (`req.session`) and per-request state lives. */
-  request: PlatformRequest;
-  /** Node's request: headers and socket. */
-  raw: IncomingMessage;
-  /** Node's response, when known (a guard given only a request has none yet). */
-  response: ServerResponse | undefined;
-  /** Fastify's reply, whose header API must be used so its own headers do not override ours. */
-  reply: FastifyReplyLike | undefined;
-  /** The gateway client (WebSocket or socket.io socket) of a message; no cookie or header can reach it. */
-  client?: object;
-}
-
-/** The part of Fastify's reply the module uses. */
-export interface FastifyReplyLike {
-  raw: ServerResponse;
-  header(name: string, value: string | string[]): unknown;
-  getHeader(name: string): unknown;
-  getHeaders(): Record<string, unknown>;
-  removeHeader(name: string): unknown;
-  code(status: number): unknown;
-  send(payload?: unknown): unknown;
-  sent?: boolean;
-}
+import type { FastifyReplyLike, HttpExchange, PlatformRequest } from './exchange.js';
 
 interface FastifyRequestLike {
   raw: IncomingMessage;
@@ -49,15 +13,6 @@ function isFastifyReply(res: object): res is FastifyReplyLike {
   return 'raw' in res && typeof (res as { header?: unknown }).header === 'function';
 }
 
-/** The exchange of an HTTP execution context, or of a gateway message. */
-export function exchangeFromContext(ctx: ExecutionContext): HttpExchange {
-  if (ctx.getType() === 'ws') return exchangeFromWsContext(ctx);
-  const http = ctx.switchToHttp();
-  const exchange = exchangeFromRequest(http.getRequest<PlatformRequest>());
-  attachResponse(exchange, http.getResponse<object>());
-  return exchange;
-}
-
 /** The exchange of a bare request (Express's `req.res` is found; Fastify's reply comes later). */
 export function exchangeFromRequest(request: PlatformRequest): HttpExchange {
   if (isFastifyRequest(request)) {
@@ -65,6 +20,13 @@ export function exchangeFromRequest(request: PlatformRequest): HttpExchange {
   }
   const raw = request as IncomingMessage & { res?: ServerResponse };
   return { request, raw, response: raw.res, reply: undefined };
+}
+
+/** The exchange of a request and its response, as the platform hands them to a hook or a context. */
+export function exchangeOf(request: PlatformRequest, response: object | undefined): HttpExchange {
+  const exchange = exchangeFromRequest(request);
+  attachResponse(exchange, response);
+  return exchange;
 }
 
 /** Record the response side once it is known. */
@@ -113,18 +75,4 @@ export function putSetCookie(exchange: HttpExchange, cookieName: string, value: 
   if (exchange.reply) exchange.reply.removeHeader('set-cookie');
   if (exchange.reply) exchange.reply.header('set-cookie', kept);
   else exchange.response?.setHeader('set-cookie', kept);
-}
-
-/** Remove the Set-Cookie this module added (after a failed save nothing must be sent). */
-export function dropSetCookie(exchange: HttpExchange, cookieName: string): void {
-  const target = exchange.reply ?? exchange.response;
-  const current = target?.getHeader('set-cookie');
-  if (!target || current === undefined) return;
-  const list = (Array.isArray(current) ? current.map(String) : [String(current)]).filter(
-    (c) => !c.startsWith(`${cookieName}=`),
-  );
-  target.removeHeader('set-cookie');
-  if (list.length === 0) return;
-  if (exchange.reply) exchange.reply.header('set-cookie', list);
-  else exchange.response?.setHeader('set-cookie', list);
 }

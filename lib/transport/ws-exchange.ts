@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
-import type { HttpExchange, PlatformRequest } from './http-exchange.js';
+import type { HttpExchange, PlatformRequest } from './exchange.js';
 
 /**
  * WebSocket gateways carry no request per message: the session comes from

@@ -20,7 +20,7 @@ const SLACK = 5;
 function recordStoreDeadlines(h: Harness) {
   const gateway = h.app.get(SessionRuntime).gateway;
   const deadlines: Array<{ op: string; id: string; until: number }> = [];
-  const spies = (['set', 'create', 'patch', 'touch'] as const).map((op) => {
+  const spies = (['create', 'patch', 'touch'] as const).map((op) => {
     const original = gateway[op].bind(gateway) as (...args: unknown[]) => Promise<unknown>;
     return jest.spyOn(gateway, op).mockImplementation(((...args: unknown[]) => {
       const ttl = args[op === 'patch' ? 3 : 2] as number;

@@ -26,7 +26,7 @@ describe.each(matrix())('owner index: listByOwner / destroyByOwner (%s)', (_name
   // Stores may outlive one harness (a shared Redis): owners are unique per suite run and per test.
   const tag = Math.random().toString(36).slice(2, 8);
   beforeAll(async () => {
-    h = await createHarness({ adapter, store, controllers });
+    h = await createHarness({ adapter, store, controllers, options: { requestContext: true } });
     sessions = h.app.get(SessionService);
   });
   afterAll(() => h.close());
@@ -214,7 +214,7 @@ describe.each(matrix())('owner index: listByOwner / destroyByOwner (%s)', (_name
 describe.each(matrix())('owner index with a custom ownerKey (%s)', (_name, adapter, store) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness({ adapter, store, controllers, options: { ownerKey: 'accountId' } });
+    h = await createHarness({ adapter, store, controllers, options: { ownerKey: 'accountId', requestContext: true } });
   });
   afterAll(() => h.close());
 

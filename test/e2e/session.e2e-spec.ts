@@ -12,7 +12,7 @@ function sign(secretId: string, secret: string): string {
 describe.each(matrix())('core sessions (%s)', (_name, adapter, store) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness({ adapter, store, options: { secret: [SECRET, OLD_SECRET] } });
+    h = await createHarness({ adapter, store, options: { secret: [SECRET, OLD_SECRET], requestContext: true } });
   });
   afterAll(() => h.close());
 

@@ -25,7 +25,7 @@ function expectNoEcho(res: Response, token: string): void {
 describe.each(matrix())('header transport only (%s)', (_name, adapter, store) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness({ adapter, store, controllers, options: { transport: 'header' } });
+    h = await createHarness({ adapter, store, controllers, options: { transport: 'header', requestContext: true } });
   });
   afterAll(() => h.close());
 
@@ -150,7 +150,12 @@ describe.each(matrix())('header transport only (%s)', (_name, adapter, store) =>
 describe.each(matrix())('cookie and header transports together (%s)', (_name, adapter, store) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness({ adapter, store, controllers, options: { transport: ['cookie', 'header'] } });
+    h = await createHarness({
+      adapter,
+      store,
+      controllers,
+      options: { transport: ['cookie', 'header'], requestContext: true },
+    });
   });
   afterAll(() => h.close());
 

@@ -30,7 +30,7 @@ async function startGatewayApp(
   const warn = jest.fn<(message: unknown) => void>();
   const logger: LoggerService = { log: () => undefined, error: () => undefined, warn };
   const moduleRef = await Test.createTestingModule({
-    imports: [SessionModule.forRoot({ secret: SECRET, store, logger, ...options })],
+    imports: [SessionModule.forRoot({ secret: SECRET, store, logger, requestContext: true, ...options })],
     controllers: [TestController],
     providers: [LoggedInGuard, SessionGateway, WsLoggedInGuard],
   }).compile();

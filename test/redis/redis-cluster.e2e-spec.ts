@@ -161,7 +161,12 @@ describe.each(adapterVariants.map((a) => [a.name, a] as const))(
           return { store, cleanup: () => store.clear() };
         },
       };
-      h = await createHarness({ adapter, store: variant, controllers: [TestController, TokenController] });
+      h = await createHarness({
+        adapter,
+        store: variant,
+        controllers: [TestController, TokenController],
+        options: { requestContext: true },
+      });
     });
     afterAll(() => h.close());
 

@@ -33,6 +33,17 @@ export class LoggedInGuard implements CanActivate {
   }
 }
 
+/** A guard that loads the session for any client (so `req.session` is there for Nest's own `@Session()`). */
+@Injectable()
+export class LoadingGuard implements CanActivate {
+  constructor(private readonly sessions: SessionService) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    await this.sessions.load(ctx);
+    return true;
+  }
+}
+
 /** Routes the shared e2e suites drive, one behaviour each. */
 @Controller()
 export class TestController {
@@ -109,6 +120,7 @@ export class TestController {
   }
 
   @Get('nest-session')
+  @UseGuards(LoadingGuard)
   nestSession(@NestSession() viaNest: Record<string, unknown>, @Session() ours: Session): Record<string, unknown> {
     return { color: viaNest.color, same: viaNest === ours };
   }

@@ -11,7 +11,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageBody, SubscribeMessage, WebSocketGateway, WsException } from '@nestjs/websockets';
 import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import { Session, SessionService } from '../../lib/index.js';
+import { Session, SessionService, UseSession } from '../../lib/index.js';
 
 /** Every message carries an id the reply echoes, so concurrent calls on one socket can be told apart. */
 type Message = { id: number } & Record<string, unknown>;
@@ -29,6 +29,7 @@ export class WsLoggedInGuard implements CanActivate {
 }
 
 /** A gateway on the application's own HTTP server, one behaviour per message. */
+@UseSession()
 @WebSocketGateway()
 export class SessionGateway {
   constructor(private readonly sessions: SessionService) {}
