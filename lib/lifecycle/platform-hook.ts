@@ -1,5 +1,5 @@
 import type { PlatformRequest } from '../transport/exchange.js';
-import { exchangeOf } from '../transport/http-exchange.js';
+import { exchangeOf, linkReply } from '../transport/http-exchange.js';
 import { runInRequest } from './current-request.js';
 import { holdResponse } from './commit-hooks.js';
 import { setState, stateOf, type RequestState } from './request-state.js';
@@ -29,9 +29,10 @@ interface FastifyLike {
  *   middleware, which calls the route inside `next`. Fastify: a `preHandler`
  *   hook, which runs after the body is parsed (the parser's stream events
  *   would lose the context) and calls the handler inside `done`.
- * - on Fastify, hand a session a middleware loaded (Nest middleware gets
- *   Node's request there) to Fastify's request and reply: `@Req() req.session`
- *   is set, and the reply is held for the commit.
+ * - on Fastify, link the request to its reply (for GraphQL servers that hand
+ *   resolvers the request alone), and hand a session a middleware loaded
+ *   (Nest middleware gets Node's request there) to Fastify's request and
+ *   reply: `@Req() req.session` is set, and the reply is held for the commit.
  *
  * A switch that loads every presented session before middleware would be one
  * more line here (an `adapter.use` middleware calling `runtime.hydrate`).
@@ -44,6 +45,7 @@ export function installPlatformHook(adapter: HttpAdapterLike, runtime: SessionRu
   };
   if (adapter.getType() === 'fastify') {
     (adapter.getInstance() as FastifyLike).addHook('preHandler', (request, reply, done) => {
+      linkReply(request, reply);
       adoptMiddlewareState(runtime, request, reply);
       if (context) runInRequest(lazy(request, reply), done);
       else done();

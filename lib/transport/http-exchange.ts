@@ -13,10 +13,23 @@ function isFastifyReply(res: object): res is FastifyReplyLike {
   return 'raw' in res && typeof (res as { header?: unknown }).header === 'function';
 }
 
-/** The exchange of a bare request (Express's `req.res` is found; Fastify's reply comes later). */
+/** Fastify's reply of a request, linked by the module's Fastify hook (see platform-hook.ts). */
+const REPLY = Symbol('nest-sessions:reply');
+
+/**
+ * Link a Fastify request to its reply: Fastify's request has no reference to
+ * it, and servers that hand resolvers the request alone (Apollo on Fastify)
+ * still need the reply held for the commit.
+ */
+export function linkReply(request: object, reply: object): void {
+  (request as { [REPLY]?: object })[REPLY] = reply;
+}
+
+/** The exchange of a bare request: Express's `req.res`, Fastify's linked reply. */
 export function exchangeFromRequest(request: PlatformRequest): HttpExchange {
   if (isFastifyRequest(request)) {
-    return { request, raw: request.raw, response: undefined, reply: undefined };
+    const reply = (request as { [REPLY]?: FastifyReplyLike })[REPLY];
+    return { request, raw: request.raw, response: reply?.raw, reply };
   }
   const raw = request as IncomingMessage & { res?: ServerResponse };
   return { request, raw, response: raw.res, reply: undefined };
