@@ -161,8 +161,10 @@ export function holdResponse(runtime: SessionRuntime, state: RequestState): void
 
   const end = res.end as (...args: unknown[]) => ServerResponse;
   res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-    if (state.committed || res.headersSent) return end.apply(res, args);
+    if (state.committed) return end.apply(res, args);
     state.committed = true;
+    // A streamed answer (`@Sse()`, writes through `@Res()`) sent its headers long
+    // ago: what changed since is still saved before the end, only without a cookie.
     if (runtime.idle(state)) return end.apply(res, args);
     // The handler wrote to Node's response directly: the cookie goes there too.
     state.exchange.reply = undefined;

@@ -50,6 +50,8 @@ export class TokenDelivery {
       }
       return false;
     }
+    // Nor could one created after the response's headers left (`writable` says so, once).
+    if (headersSent(state.exchange) && !this.writable(state.exchange)) return false;
     return this.cookieAllowed(state) || this.options.headerTransport;
   }
 
