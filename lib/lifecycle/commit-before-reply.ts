@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { attachResponse } from '../transport/http-exchange.js';
+import { commitAtSend } from './commit-at-send.js';
 import { stateOf, type RequestState } from './request-state.js';
 import type { SessionRuntime } from './session-runtime.js';
 
@@ -45,6 +46,13 @@ export function commitBeforeReply(adapter: object, runtime: SessionRuntime): () 
     target[name] = function (this: unknown, response: object, ...rest: unknown[]): unknown {
       const state = stateOfResponse(response);
       if (!state || state.committedBeforeSend || runtime.idle(state)) {
+        return original.call(this, response, ...rest);
+      }
+      // Nest 11 does not await the adapter's `redirect`, and Fastify answers an
+      // empty 200 itself when the route's promise settles before the reply is
+      // sent. So a Fastify redirect is made now and its send held for the commit.
+      if (name === 'redirect' && state.exchange.reply) {
+        commitAtSend(runtime, state);
         return original.call(this, response, ...rest);
       }
       // From here on the response hooks of `commitAtSend` pass the answer straight on.
