@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startAppServer } from './app-server.js';
 import { driveCounterAndLogin } from './drive-app.js';
 import { CONSUMER_PROJECTS, installProject, provideTarball, type ConsumerProject } from './fixture-project.js';
-import { packOnce } from './pack-once.js';
+import { packedTarball } from '../support/packed-tarball.js';
 import { expectSuccess, runCommand } from './run-command.js';
 
 /**
@@ -21,7 +21,7 @@ const built = new Map<ConsumerProject, Promise<string>>();
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'nest-sessions-consumers-'));
-  await provideTarball(await packOnce(), workDir);
+  await provideTarball(await packedTarball(), workDir);
   for (const name of CONSUMER_PROJECTS) {
     const ready = installProject(name, workDir).then(async (dir) => {
       expectSuccess(`npm run build in ${name}`, await npm(dir, ['run', 'build']));
