@@ -42,7 +42,7 @@ describe.each(CONSUMER_PROJECTS)('consumer project %s', (name) => {
 
   it('installs the packed tarball from its lockfile and builds with its own tsc', async () => {
     await project();
-  }, 300_000);
+  }, 400_000);
 
   if (name === 'nest11-cjs') {
     it('loads the package with a plain require()', async () => {
