@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,5 +43,6 @@ export async function packedTarball(): Promise<string> {
   const name = stdout.trim().split('\n').pop() ?? '';
   mkdirSync(dir, { recursive: true });
   renameSync(join(staging, name), tarball);
+  rmSync(staging, { recursive: true, force: true });
   return tarball;
 }
