@@ -10,11 +10,15 @@ export interface AppProcess {
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+/** On the Nest 11 line (jest.nest11.config.js), forked apps load Nest 11 too. */
+const execArgv =
+  process.env.NEST_LINE === '11' ? ['--import', fileURLToPath(new URL('./nest11-register.mjs', import.meta.url))] : [];
 
 /** Fork `.test-dist/<entry>` with `env` and wait (at most 15 s) for it to report its port. */
 export function startAppProcess(entry: string, env: Record<string, string>): Promise<AppProcess> {
   const child: ChildProcess = fork(`${root}.test-dist/${entry}`, [], {
     env: { ...process.env, ...env },
+    execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
