@@ -7,6 +7,8 @@ import { AppController } from './app.controller';
     SessionModule.forRoot({
       secret: process.env.SESSION_SECRET ?? 'consumer-fixture-secret-0123456789abcdef',
       store: new MemoryStore(),
+      // The controller calls SessionService without a session argument.
+      requestContext: true,
     }),
   ],
   controllers: [AppController],
