@@ -36,18 +36,24 @@ const CHANNEL = '__redis__:invalidate';
  * How our connections differ from the one they are duplicated from: RESP2
  * (ioredis 6 would get RESP3 push frames, which it does not surface), no
  * automatic resubscribe (the setup order matters), nothing queued or resent,
- * reconnect with a short capped backoff (Cluster nodes do not reconnect by default).
+ * every command (the ready check included, which a half-open link would
+ * otherwise leave hanging) bounded by the lease, and reconnects with a short
+ * capped backoff (Cluster nodes do not reconnect by default).
  */
-const OWN_CONNECTION: Record<string, unknown> = {
-  protocol: 2,
-  lazyConnect: false,
-  keyPrefix: '',
-  autoResubscribe: false,
-  autoResendUnfulfilledCommands: false,
-  enableOfflineQueue: false,
-  readOnly: false,
-  retryStrategy: (attempt: number): number => Math.min(attempt * 100, 1_000),
-};
+function ownConnection(timing: LinkTiming): Record<string, unknown> {
+  return {
+    protocol: 2,
+    lazyConnect: false,
+    keyPrefix: '',
+    autoResubscribe: false,
+    autoResendUnfulfilledCommands: false,
+    enableOfflineQueue: false,
+    readOnly: false,
+    commandTimeout: timing.maxStaleness,
+    connectTimeout: Math.max(2 * timing.maxStaleness, 1_000),
+    retryStrategy: (attempt: number): number => Math.min(attempt * 100, 1_000),
+  };
+}
 
 interface Tracked {
   connection: TrackingConnection;
@@ -120,7 +126,7 @@ export class TrackingFeed implements InvalidationFeed {
   }
 
   private open(key: string, duplicate: (override: Record<string, unknown>) => TrackingConnection): void {
-    const connection = duplicate(OWN_CONNECTION);
+    const connection = duplicate(ownConnection(this.timing));
     connection.on('error', () => undefined);
     connection.on('messageBuffer', (channel: Buffer, message: unknown) => this.receive(channel, message));
     const link = new LeasedLink(
