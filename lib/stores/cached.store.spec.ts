@@ -175,6 +175,33 @@ describe('CachedStore', () => {
       expect(calls.mock.calls.some(([command]) => /publish/i.test(command))).toBe(false);
     });
 
+    it('after its own write, the writer’s next load is cached: Redis’s report of that write is not taken for news', async () => {
+      const a = await node();
+      await a.store.set('echo', record({ v: 0 }), 60_000);
+      for (let i = 1; i <= 20; i++) {
+        await a.store.patch('echo', { set: { v: i }, unset: [], meta: record().meta }, 60_000);
+        expect((await a.store.get('echo'))!.data.v).toBe(i); // a miss: loads what it just wrote
+        await sleep(5); // Redis's report of the write arrives meanwhile
+        const hits = a.store.stats().hits;
+        expect((await a.store.get('echo'))!.data.v).toBe(i);
+        expect(a.store.stats().hits).toBe(hits + 1);
+      }
+    });
+
+    it('a change by another process right after our own write still drops our copy', async () => {
+      const a = await node();
+      const b = await node();
+      await a.store.set('both', record({ v: 'a0' }), 60_000);
+      for (let i = 1; i <= 20; i++) {
+        await a.store.patch('both', { set: { v: `a${i}` }, unset: [], meta: record().meta }, 60_000);
+        const loaded = a.store.get('both'); // A's load races with B's write
+        await b.store.patch('both', { set: { v: `b${i}` }, unset: [], meta: record().meta }, 60_000);
+        await loaded;
+        await sleep(10); // B's report reaches A
+        expect((await a.store.get('both'))!.data.v).toBe(`b${i}`);
+      }
+    });
+
     it('any client’s change of a session key invalidates, even one made outside CachedStore', async () => {
       const a = await node();
       await a.store.set('raw', record({ v: 1 }), 60_000);

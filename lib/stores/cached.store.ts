@@ -10,6 +10,18 @@ import { TrackingFeed } from './cache/tracking-feed.js';
 export type { RedisSubscriberLike } from './cache/invalidation-bus.js';
 export type { CachedStoreOptions } from './cache/cached-store-options.js';
 
+interface WriteState {
+  active: number;
+  started: number;
+  heard: boolean;
+}
+
+/** What one write did: the record to cache (if known) and whether it changed the stored session. */
+interface Written {
+  record: SessionRecord | null;
+  changed: boolean;
+}
+
 /**
  * A near cache: an in-process LRU in front of any store, so an unchanged
  * session is read without a round trip. With a `subscriber`, other
@@ -28,8 +40,8 @@ export class CachedStore extends SessionStore {
   private readonly cachesWrites: boolean;
   private readonly ttl: number;
   private clearer: NodeJS.Timeout | undefined;
-  /** Writes of each id under way here, and how many have started: see `write`. */
-  private readonly writes = new Map<string, { active: number; started: number }>();
+  /** Writes of each id under way here, how many have started, and whether a change of it was heard meanwhile: see `write`. */
+  private readonly writes = new Map<string, WriteState>();
   /** Ids whose last write failed or timed out (it may still land): not cached until an invalidation or `ttl`. */
   private readonly unsettled = new Map<string, number>();
 
@@ -57,9 +69,14 @@ export class CachedStore extends SessionStore {
       invalidate: (id) => {
         this.cache.epoch++;
         this.unsettled.delete(id);
+        const state = this.writes.get(id);
+        if (state) state.heard = true;
         this.cache.drop(id);
       },
-      flush: () => this.cache.flush(),
+      flush: () => {
+        for (const state of this.writes.values()) state.heard = true;
+        this.cache.flush();
+      },
     });
     this.cachesWrites = !(this.feed instanceof TrackingFeed);
     if (every > 0) {
@@ -94,17 +111,21 @@ export class CachedStore extends SessionStore {
   async set(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
     await this.write(id, true, async () => {
       await this.inner.set(id, record, ttlMs);
-      return record;
+      return { record, changed: ttlMs >= 0 };
     });
   }
 
   /** A new id: nobody else can hold a copy of it, so nothing is published. */
   async create(id: string, record: SessionRecord, ttlMs: number): Promise<boolean> {
     const written = await this.write(id, false, async () => {
-      if (this.inner.create) return (await this.inner.create(id, record, ttlMs)) ? record : null;
-      if ((await this.inner.get(id)) !== null) return null;
-      await this.inner.set(id, record, ttlMs);
-      return record;
+      let created: boolean;
+      if (this.inner.create) {
+        created = await this.inner.create(id, record, ttlMs);
+      } else {
+        created = (await this.inner.get(id)) === null;
+        if (created) await this.inner.set(id, record, ttlMs);
+      }
+      return { record: created ? record : null, changed: created };
     });
     return written !== null;
   }
@@ -121,7 +142,7 @@ export class CachedStore extends SessionStore {
         done = stored !== null;
       }
       // Our own write: the copy we had plus these changes is what the inner store now holds.
-      return done && base ? applyPatch(base, changes) : null;
+      return { record: done && base ? applyPatch(base, changes) : null, changed: done };
     });
     return done;
   }
@@ -135,14 +156,15 @@ export class CachedStore extends SessionStore {
     await this.write(id, false, async () => {
       if (this.inner.touch) await this.inner.touch(id, record, ttlMs);
       else await this.inner.set(id, record, ttlMs);
-      return base ? { ...base, meta: { ...record.meta, owner: base.meta.owner } } : null;
+      // A touch of an absent session changes nothing: no report is expected.
+      return { record: base ? { ...base, meta: { ...record.meta, owner: base.meta.owner } } : null, changed: false };
     });
   }
 
   async destroy(id: string): Promise<void> {
     await this.write(id, true, async () => {
       await this.inner.destroy(id);
-      return null;
+      return { record: null, changed: false };
     });
   }
 
@@ -202,15 +224,15 @@ export class CachedStore extends SessionStore {
    * the change whatever the outcome. Then cache the record the write
    * returns, only when nothing raced with it: no other write of this id here
    * (overlapping patches each know only their own keys), no invalidation
-   * from elsewhere and no flush meanwhile.
+   * from elsewhere and no flush meanwhile. With server-assisted
+   * invalidation, a lone write that changed the session tells the feed to
+   * expect Redis's report of it (unless a report of the id already came
+   * while it ran), so a load started after it can be cached.
    */
-  private async write(
-    id: string,
-    announce: boolean,
-    run: () => Promise<SessionRecord | null>,
-  ): Promise<SessionRecord | null> {
+  private async write(id: string, announce: boolean, run: () => Promise<Written>): Promise<SessionRecord | null> {
     this.cache.drop(id);
-    const state = this.writes.get(id) ?? { active: 0, started: 0 };
+    const state = this.writes.get(id) ?? { active: 0, started: 0, heard: false };
+    if (state.active === 0) state.heard = false;
     this.writes.set(id, state);
     const epoch = this.cache.epoch;
     const alone = state.active === 0;
@@ -218,7 +240,9 @@ export class CachedStore extends SessionStore {
     state.active++;
     let record: SessionRecord | null = null;
     try {
-      record = await run();
+      const written = await run();
+      record = written.record;
+      if (written.changed && alone && state.started === number && !state.heard) this.feed?.expectEcho?.(id);
       return record;
     } catch (error) {
       this.unsettled.set(id, Date.now() + this.ttl);

@@ -63,12 +63,14 @@ describe('CachedStore under faults: two processes, a bounded staleness', () => {
   const write = (p: AppProcess, cookie: string, v: string) =>
     request(p.url).post('/write').set('Cookie', cookie).send({ v }).timeout(5_000);
 
-  /** `p` caches the session's current value `v` (two reads, the second a hit). */
+  /** `p` caches the session's current value `v`: read until a read is a cache hit (at most 5 reads). */
   async function cachedIn(p: AppProcess, cookie: string, v: string): Promise<void> {
     await sleep(30); // Redis reports the writer's change to every process: let it arrive first
     const hits = (await request(p.url).get('/cache')).body.hits as number;
-    for (let i = 0; i < 2; i++) expect((await request(p.url).get('/read').set('Cookie', cookie)).body.data.v).toBe(v);
-    expect((await request(p.url).get('/cache')).body.hits).toBe(hits + 1);
+    for (let i = 0; i < 5 && (await request(p.url).get('/cache')).body.hits === hits; i++) {
+      expect((await request(p.url).get('/read').set('Cookie', cookie)).body.data.v).toBe(v);
+    }
+    expect((await request(p.url).get('/cache')).body.hits).toBeGreaterThan(hits);
   }
 
   /** Read through `p` every 25 ms for `ms`, one request at a time. */

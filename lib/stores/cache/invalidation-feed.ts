@@ -12,5 +12,11 @@ export interface InvalidationFeed {
   fresh(now?: number): boolean;
   /** Tell the other processes about a change of `id` (or of everything); pub/sub only. */
   publish?(id?: string): Promise<void>;
+  /**
+   * Server-assisted only: our own write of `id` just succeeded and changed
+   * it, and no report of `id` came while it ran; Redis's report of it is
+   * still on its way and must not be taken for someone else's change.
+   */
+  expectEcho?(id: string): void;
   close(): Promise<void>;
 }

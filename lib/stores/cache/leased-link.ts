@@ -67,6 +67,11 @@ export class LeasedLink {
     return this.up;
   }
 
+  /** Send time of the last answered PING (-Infinity while down): every message Redis produced before it has arrived. */
+  get proof(): number {
+    return this.up ? this.proofSentAt : -Infinity;
+  }
+
   close(): void {
     this.closed = true;
     this.up = false;

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import { decodeRecord, encodeRecord } from '../record-codec.js';
 import type { SessionMeta, SessionRecord } from '../session-record.js';
 
@@ -21,20 +20,24 @@ interface Flight {
  * capped lifetimes, the loads in flight (one per id, shared by its readers),
  * and the counters. It knows nothing of invalidation sources: CachedStore
  * decides what may be cached and tells it what to drop.
+ *
+ * The LRU is a Map (iteration follows insertion order: a hit moves its entry
+ * to the end, the first entry is the least recently used). Every operation
+ * is O(1) whatever `maxSize`: invalidations delete entries all the time, and
+ * a cache that preallocates `maxSize` slots and refills them whenever it
+ * empties would pay O(maxSize) for the last one.
  */
 export class NearCache {
-  private readonly entries: LRUCache<string, Entry>;
+  private readonly entries = new Map<string, Entry>();
   private readonly flights = new Map<string, Flight>();
   readonly counters = { hits: 0, misses: 0, invalidations: 0, flushes: 0 };
   /** Bumped by every flush (and by CachedStore on every invalidation from elsewhere). */
   epoch = 0;
 
   constructor(
-    maxSize: number,
+    private readonly maxSize: number,
     private readonly ttl: number,
-  ) {
-    this.entries = new LRUCache<string, Entry>({ max: maxSize });
-  }
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -44,10 +47,9 @@ export class NearCache {
   hit(id: string): SessionRecord | null | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
-    if (entry.deadline <= Date.now()) {
-      this.entries.delete(id);
-      return undefined;
-    }
+    this.entries.delete(id);
+    if (entry.deadline <= Date.now()) return undefined;
+    this.entries.set(id, entry); // now the most recently used
     this.counters.hits++;
     return decodeRecord(entry.json);
   }
@@ -97,7 +99,9 @@ export class NearCache {
     let deadline = Date.now() + this.ttl;
     if (meta.idleExpiresAt > 0) deadline = Math.min(deadline, meta.idleExpiresAt);
     if (meta.absoluteExpiresAt > 0) deadline = Math.min(deadline, meta.absoluteExpiresAt);
+    this.entries.delete(id);
     this.entries.set(id, { json, deadline });
+    if (this.entries.size > this.maxSize) this.entries.delete(this.entries.keys().next().value!);
   }
 
   /** Forget one id, including a load in flight (its result must not be cached). */

@@ -72,6 +72,8 @@ interface Tracked {
  */
 export class TrackingFeed implements InvalidationFeed {
   private readonly tracked = new Map<string, Tracked>();
+  /** Ids whose report of our own write is still to come, and when the write was acknowledged. */
+  private readonly echoes = new Map<string, number>();
   private readonly listeners: Array<[string, () => void]> = [];
   private readonly refresher: NodeJS.Timeout | undefined;
   private closed = false;
@@ -101,11 +103,39 @@ export class TrackingFeed implements InvalidationFeed {
     return true;
   }
 
+  /**
+   * Our write of `id` was acknowledged just now; Redis sent its report before
+   * the reply, on the link of the node that holds `id`. Taking that report
+   * for someone else's change would drop the copy that a load started after
+   * our write is about to cache, which already holds our change. The
+   * expectation is void once every link has proof younger than it: by then
+   * the report has arrived if it ever will.
+   */
+  expectEcho(id: string): void {
+    if (this.echoes.size >= 10_000) {
+      const proof = this.proof();
+      for (const [key, at] of this.echoes) if (at < proof) this.echoes.delete(key);
+    }
+    this.echoes.set(id, performance.now());
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.refresher) clearInterval(this.refresher);
     for (const [event, listener] of this.listeners) this.source.removeListener(event, listener);
     for (const key of [...this.tracked.keys()]) this.drop(key);
+  }
+
+  /** The oldest of the links' proofs: every report sent before it has arrived, whichever node sent it. */
+  private proof(): number {
+    let oldest = Infinity;
+    for (const { link } of this.tracked.values()) oldest = Math.min(oldest, link.proof);
+    return this.tracked.size > 0 ? oldest : -Infinity;
+  }
+
+  private flush(): void {
+    this.echoes.clear();
+    this.handlers.flush();
   }
 
   private listen(event: string, listener: () => void): void {
@@ -137,7 +167,7 @@ export class TrackingFeed implements InvalidationFeed {
         await connection.subscribe(CHANNEL);
       },
       () => {
-        this.handlers.flush();
+        this.flush();
         // On a Cluster a lost node may mean a failover: learn the new topology now.
         this.source.refreshSlotsCache?.(() => this.sync());
       },
@@ -157,7 +187,7 @@ export class TrackingFeed implements InvalidationFeed {
   /** `null` means "everything" (FLUSHALL, a full tracking table); otherwise the changed keys. */
   private receive(channel: Buffer, message: unknown): void {
     if (String(channel) !== CHANNEL) return;
-    if (message === null || message === undefined) return this.handlers.flush();
+    if (message === null || message === undefined) return this.flush();
     for (const key of Array.isArray(message) ? message : [message]) this.changed(String(key));
   }
 
@@ -170,7 +200,13 @@ export class TrackingFeed implements InvalidationFeed {
     if (!key.startsWith(this.prefix)) return;
     const open = key.indexOf('{', this.prefix.length);
     const close = open < 0 ? -1 : key.indexOf('}', open + 1);
-    if (close < 0) return this.handlers.flush();
-    this.handlers.invalidate(key.slice(open + 1, close));
+    if (close < 0) return this.flush();
+    const id = key.slice(open + 1, close);
+    const expected = this.echoes.get(id);
+    if (expected !== undefined) {
+      this.echoes.delete(id);
+      if (expected >= this.proof()) return; // the report of our own write
+    }
+    this.handlers.invalidate(id);
   }
 }
