@@ -1,7 +1,7 @@
 /**
  * `npm run bench:cached`: RedisStore and CachedStore(RedisStore) side by
- * side, in one run, under the same load: one app process each (Express) on
- * a private redis-server, many sessions, autocannon. Two loads, alternated
+ * side, in one run, under the same load: two Express apps in one process
+ * (bench/mixed/server.ts) on a private redis-server, many sessions, autocannon. Two loads, alternated
  * between the stores round by round so drift hits both alike: mixed (reads
  * and `writeShare` writes) and reads only. Prints a Markdown table: req/s,
  * p50/p99 latency, the app process's CPU time per request (steadier than
@@ -29,18 +29,20 @@ interface App {
   cookies: string[];
 }
 
-function startApp(store: StoreName, redisPort: number): Promise<App> {
-  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [store], {
+/** Fork the bench process (both apps) and resolve once both listen. */
+function startApps(redisPort: number): Promise<Map<StoreName, App>> {
+  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [], {
     env: { ...process.env, BENCH_REDIS_PORT: String(redisPort) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${store}: no port within 20 s`)), 20_000);
-    child.once('exit', (code) => reject(new Error(`${store}: exited with ${code}`)));
-    child.once('message', (message: { port: number }) => {
+    const timer = setTimeout(() => reject(new Error('bench apps: no ports within 20 s')), 20_000);
+    child.once('exit', (code) => reject(new Error(`bench apps: exited with ${code}`)));
+    child.once('message', (message: { ports: Record<StoreName, number> }) => {
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ child, url: `http://127.0.0.1:${message.port}`, cookies: [] });
+      const app = (store: StoreName): App => ({ child, url: `http://127.0.0.1:${message.ports[store]}`, cookies: [] });
+      resolve(new Map(STORES.map((store) => [store, app(store)])));
     });
   });
 }
@@ -85,9 +87,9 @@ async function main(): Promise<void> {
   const writeShare = Math.min(1, numberArg(args, 'write-share', 0.2));
   const redis = await startRedisServer();
   const admin = new Redis({ host: '127.0.0.1', port: redis.port });
-  const apps = new Map<StoreName, App>();
+  let apps = new Map<StoreName, App>();
   try {
-    for (const store of STORES) apps.set(store, await startApp(store, redis.port));
+    apps = await startApps(redis.port);
     for (const app of apps.values()) await login(app, sessions);
     const loads = [
       { name: `mixed (${Math.round(writeShare * 100)} % writes)`, writeShare, seconds: duration },
@@ -146,9 +148,10 @@ async function main(): Promise<void> {
     }
     console.log(lines.join('\n'));
   } finally {
-    for (const app of apps.values()) {
-      app.child.send('stop');
-      await stopPid(app.child.pid!, 5_000);
+    const child = apps.get('redis')?.child;
+    if (child) {
+      child.send('stop');
+      await stopPid(child.pid!, 5_000);
     }
     admin.disconnect();
     await redis.stop();

@@ -1,8 +1,9 @@
 /**
- * One app process of the mixed-load bench: Nest on Express with RedisStore
- * or CachedStore(RedisStore) (argv[2]: `redis` | `cached`) on BENCH_REDIS_PORT,
- * routes `POST /login`, `GET /read`, `POST /write`. Reports its port over IPC,
- * answers 'cpu' with its CPU usage, exits on 'stop' or when the parent goes.
+ * The process of the mixed-load bench: two Nest apps on Express, one with
+ * RedisStore and one with CachedStore(RedisStore), on BENCH_REDIS_PORT, each
+ * with routes `POST /login`, `GET /read`, `POST /write`. Reports both ports
+ * over IPC, answers 'cpu' with its CPU usage, exits on 'stop' or when the
+ * parent goes.
  */
 import 'reflect-metadata';
 import { Body, Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
@@ -37,24 +38,38 @@ class MixedController {
 
 const connect = (): Redis =>
   new Redis({ host: '127.0.0.1', port: Number(process.env.BENCH_REDIS_PORT), ...recommendedRedisOptions });
-const client = connect();
-const subscriber = process.argv[2] === 'cached' ? connect() : undefined;
-const inner = new RedisStore({ client, prefix: `mixed:${process.argv[2]}:` });
-const store = subscriber ? new CachedStore(inner, { maxSize: 100_000, ttl: 60_000, subscriber }) : inner;
 
-@Module({
-  imports: [SessionModule.forRoot({ secret: 'mixed-load-bench-secret-0123456789abcdef', store, logger: false })],
-  controllers: [MixedController],
-})
-class MixedModule {}
+/** One Nest app on its own port, with RedisStore or CachedStore(RedisStore) and its own connections. */
+async function start(kind: 'redis' | 'cached'): Promise<{ port: number; close: () => Promise<void> }> {
+  const client = connect();
+  const subscriber = kind === 'cached' ? connect() : undefined;
+  const inner = new RedisStore({ client, prefix: `mixed:${kind}:` });
+  const store = subscriber ? new CachedStore(inner, { maxSize: 100_000, ttl: 60_000, subscriber }) : inner;
 
-const app = await NestFactory.create(MixedModule, { logger: false });
-await app.listen(0, '127.0.0.1');
+  @Module({
+    imports: [SessionModule.forRoot({ secret: 'mixed-load-bench-secret-0123456789abcdef', store, logger: false })],
+    controllers: [MixedController],
+  })
+  class MixedModule {}
+
+  const app = await NestFactory.create(MixedModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return {
+    port: (app.getHttpServer().address() as AddressInfo).port,
+    close: async () => {
+      await app.close();
+      client.disconnect();
+      subscriber?.disconnect();
+    },
+  };
+}
+
+// Both apps in this one process: the loads alternate, so each phase's CPU is the loaded app's.
+const redis = await start('redis');
+const cached = await start('cached');
 const stop = async (): Promise<void> => {
   setTimeout(() => process.exit(1), 5_000).unref();
-  await app.close();
-  client.disconnect();
-  subscriber?.disconnect();
+  await Promise.all([redis.close(), cached.close()]);
   process.exit(0);
 };
 process.on('message', (message) => {
@@ -63,4 +78,4 @@ process.on('message', (message) => {
   if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
 });
 process.on('disconnect', () => void stop());
-process.send?.({ port: (app.getHttpServer().address() as AddressInfo).port });
+process.send?.({ ports: { redis: redis.port, cached: cached.port } });
