@@ -140,6 +140,7 @@ describe('CachedStore', () => {
     const prefix = uniquePrefix('cached-spec');
     beforeAll(async () => {
       client = await connectRedis();
+      client.setMaxListeners(50); // each RedisStore made here listens for the shared client's errors
     });
     afterAll(async () => {
       await deleteByPrefix(client, prefix);
