@@ -1,7 +1,7 @@
 import { SessionStore } from './session-store.js';
 import type { SessionPatch, SessionRecord, StoredSession } from './session-record.js';
 import { applyPatch, encodeRecord } from './record-codec.js';
-import type { CachedStoreOptions } from './cache/cached-store-options.js';
+import { checkCacheOptions, type CachedStoreOptions } from './cache/cached-store-options.js';
 import type { InvalidationFeed } from './cache/invalidation-feed.js';
 import { createFeed } from './cache/feed-factory.js';
 import { NearCache } from './cache/near-cache.js';
@@ -53,15 +53,7 @@ export class CachedStore extends SessionStore {
     if (!(inner instanceof SessionStore) && typeof (inner as SessionStore | undefined)?.get !== 'function') {
       throw new TypeError('CachedStore: the first argument must be a SessionStore');
     }
-    const { maxSize, ttl, clearInterval: every = 0 } = options ?? {};
-    const positive = (name: string, value: unknown, zeroOk: boolean): void => {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || (!zeroOk && value === 0)) {
-        throw new TypeError(`CachedStore: option "${name}" must be a whole number ${zeroOk ? '>= 0' : '> 0'}`);
-      }
-    };
-    positive('maxSize', maxSize, false);
-    positive('ttl', ttl, false);
-    positive('clearInterval', every, true);
+    const { maxSize, ttl, clearInterval: every } = checkCacheOptions(options);
     this.ttl = ttl;
     this.cache = new NearCache(maxSize, ttl);
     this.feed = createFeed(inner, options, {
@@ -245,7 +237,7 @@ export class CachedStore extends SessionStore {
       if (written.changed && alone && state.started === number && !state.heard) this.feed?.expectEcho?.(id);
       return record;
     } catch (error) {
-      this.unsettled.set(id, Date.now() + this.ttl);
+      this.unsettle(id);
       throw error;
     } finally {
       if (--state.active === 0) this.writes.delete(id);
@@ -254,6 +246,15 @@ export class CachedStore extends SessionStore {
         if (this.cacheable(id)) this.cache.store(id, encodeRecord(record), record.meta);
       }
     }
+  }
+
+  /** Keep `id` uncached for `ttl` (or until a change of it is reported); expired marks go once there are many. */
+  private unsettle(id: string): void {
+    const now = Date.now();
+    if (this.unsettled.size >= this.cache.maxSize) {
+      for (const [key, until] of this.unsettled) if (until <= now) this.unsettled.delete(key);
+    }
+    this.unsettled.set(id, now + this.ttl);
   }
 
   /**

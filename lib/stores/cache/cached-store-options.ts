@@ -33,3 +33,23 @@ export interface CachedStoreOptions {
   /** Drop the whole local cache this often, ms; 0 = never. @default 0 */
   clearInterval?: number;
 }
+
+/** The local-cache options, checked: whole numbers, `maxSize` and `ttl` above 0. */
+export function checkCacheOptions(options: CachedStoreOptions | undefined): {
+  maxSize: number;
+  ttl: number;
+  clearInterval: number;
+} {
+  const { maxSize, ttl, clearInterval = 0 } = options ?? ({} as Partial<CachedStoreOptions>);
+  const check = (name: string, value: unknown, zeroOk: boolean): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || (!zeroOk && value === 0)) {
+      throw new TypeError(`CachedStore: option "${name}" must be a whole number ${zeroOk ? '>= 0' : '> 0'}`);
+    }
+    return value;
+  };
+  return {
+    maxSize: check('maxSize', maxSize, false),
+    ttl: check('ttl', ttl, false),
+    clearInterval: check('clearInterval', clearInterval, true),
+  };
+}

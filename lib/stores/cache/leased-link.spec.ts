@@ -53,10 +53,12 @@ describe('LeasedLink', () => {
     const sub = new ScriptedSubscriber();
     const events = start(sub);
     await sleep(0);
+    sub.status = 'reconnecting';
     sub.emit(event, new Error('gone'));
     expect(link!.fresh()).toBe(false);
     expect(events.losses).toBe(2);
     // Back: set up again, flushed once more (messages may have been lost), trusted again.
+    sub.status = 'ready';
     sub.emit('ready');
     await sleep(0);
     expect(link!.fresh()).toBe(true);

@@ -129,8 +129,9 @@ export class LeasedLink {
       return;
     }
     if (!this.up) {
-      // A setup that failed (a command refused, say) is retried while the connection is ready.
-      if (this.settingUpSince === undefined && this.connection.status === 'ready') void this.establish();
+      // Down on a connection that stayed open (a failed setup, an 'error' without 'close'): start over on
+      // a fresh one, since this one may be half set up (subscribed connections accept no CLIENT command).
+      if (this.settingUpSince === undefined && this.connection.status === 'ready') this.connection.disconnect(true);
       return;
     }
     const round = this.round;

@@ -35,7 +35,7 @@ export class NearCache {
   epoch = 0;
 
   constructor(
-    private readonly maxSize: number,
+    readonly maxSize: number,
     private readonly ttl: number,
   ) {}
 
