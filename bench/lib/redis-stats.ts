@@ -28,3 +28,10 @@ export async function usedMemory(client: Redis): Promise<number> {
   const text = await client.info('memory');
   return Number(/^used_memory:(\d+)/m.exec(text)?.[1] ?? NaN);
 }
+
+/** The server's own CPU time so far (INFO cpu: used_cpu_sys + used_cpu_user), µs: what scripts do counts too. */
+export async function serverCpuUs(client: Redis): Promise<number> {
+  const text = await client.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? NaN);
+  return (field('used_cpu_sys') + field('used_cpu_user')) * 1e6;
+}

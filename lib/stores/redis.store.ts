@@ -36,6 +36,9 @@ export interface RedisStoreOptions {
   serializer?: RedisSerializer;
 }
 
+/** How many owner index keys are remembered (a few hundred KB at most). */
+const OWNER_KEYS_KEPT = 1_000;
+
 const isWrongType = (error: unknown): boolean => error instanceof Error && error.message.startsWith('WRONGTYPE');
 
 /**
@@ -64,6 +67,7 @@ export class RedisStore extends SessionStore {
   /** A Cluster keeps an owner's index in another slot than the session: scripts cannot reach it. */
   private readonly cluster: boolean;
   private lastError: string | undefined;
+  private readonly ownerKeys = new Map<string, string>();
 
   constructor(options: RedisStoreOptions) {
     super();
@@ -197,8 +201,15 @@ export class RedisStore extends SessionStore {
     return `${this.prefix}{${id}}`;
   }
 
+  /** Key of an owner's index; the last few are remembered, as every write of a logged-in session needs it. */
   private ownerKey(owner: string): string {
-    return `${this.prefix}owner:{${createHash('sha256').update(owner).digest('base64url')}}`;
+    let key = this.ownerKeys.get(owner);
+    if (key === undefined) {
+      if (this.ownerKeys.size >= OWNER_KEYS_KEPT) this.ownerKeys.clear();
+      key = `${this.prefix}owner:{${createHash('sha256').update(owner).digest('base64url')}}`;
+      this.ownerKeys.set(owner, key);
+    }
+    return key;
   }
 
   private assertConnected(): void {

@@ -74,13 +74,14 @@ local function drop(entries, key)
   return string.sub(entries, 1, s - 1)
 end
 
--- Add id to an index, which then lives at least life ms more (0: no expiry).
+-- Add id to an index. life = twice the session's TTL (0: no expiry): the index is extended to it
+-- only when it would not outlive this session, so about once per TTL.
 local function index_add(k, life, now, id)
   local p = redis.call('PTTL', k)
   redis.call('ZADD', k, now, id)
   if life == 0 then
     if p >= 0 then redis.call('PERSIST', k) end
-  elseif p == -2 or (p >= 0 and p < life) then
+  elseif p == -2 or (p >= 0 and p < life / 2) then
     redis.call('PEXPIRE', k, life)
   end
 end

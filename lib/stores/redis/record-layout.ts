@@ -35,12 +35,17 @@ export function checkedValue(text: string, key: string): string {
   return text;
 }
 
+/** A finite number as JSON; anything else as null, which the read then refuses (as JSON.stringify would). */
+const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
+
+/** The meta array, written by hand: it is on every write, and an array plus JSON.stringify cost twice as much. */
 export function encodeMeta(meta: SessionMeta): string {
-  const { createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge, userAgent, fingerprint } = meta;
-  const out = [createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge];
-  if (fingerprint !== undefined) return JSON.stringify([...out, userAgent ?? null, fingerprint]);
-  if (userAgent !== undefined) return JSON.stringify([...out, userAgent]);
-  return JSON.stringify(out);
+  const { userAgent, fingerprint } = meta;
+  let text = `[${num(meta.createdAt)},${num(meta.lastActiveAt)},${num(meta.idleExpiresAt)},${num(meta.absoluteExpiresAt)},${num(meta.maxAge)}`;
+  if (fingerprint !== undefined)
+    text += `,${userAgent === undefined ? 'null' : JSON.stringify(userAgent)},${JSON.stringify(fingerprint)}`;
+  else if (userAgent !== undefined) text += `,${JSON.stringify(userAgent)}`;
+  return text + ']';
 }
 
 /** The header of a session text: everything but its entries. */
