@@ -7,6 +7,7 @@
  * --variants=id,id --routes=read,anon --skip=http,stores,profile
  * --ops-duration=1000 --ops-sessions=10000 --memory-sizes=10000,100000
  * --profile-duration=5 --profile-ops=5000 --overhead-requests=1000 --overhead-batches=15
+ * --overhead-apps=module-redis,express-session-redis --overhead-platforms=express
  * --out=bench/results (--skip also takes overhead)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
         requestsPerBatch: Math.max(100, Math.round(numberArg(args, 'overhead-requests', 1_000))),
         batches: Math.max(1, Math.round(numberArg(args, 'overhead-batches', 15))),
         routes,
+        only: listArg(args, 'overhead-apps'),
+        platforms: listArg(args, 'overhead-platforms') as ('express' | 'fastify')[],
         log,
       });
     }

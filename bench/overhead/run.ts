@@ -51,11 +51,19 @@ export async function runOverheadBench(options: {
   requestsPerBatch: number;
   batches: number;
   routes: readonly RouteName[];
+  /** Only these apps (variant names) when given, and only these platforms. */
+  only?: readonly string[];
+  platforms?: readonly ('express' | 'fastify')[];
   log: (line: string) => void;
 }): Promise<OverheadResult> {
   const rows: OverheadRow[] = [];
-  for (const platform of ['express', 'fastify'] as const) {
-    const apps = OVERHEAD_APPS.filter((a) => a.variant !== 'ceiling' && a.platforms.includes(platform));
+  for (const platform of options.platforms?.length ? options.platforms : (['express', 'fastify'] as const)) {
+    const apps = OVERHEAD_APPS.filter(
+      (a) =>
+        a.variant !== 'ceiling' &&
+        a.platforms.includes(platform) &&
+        (!options.only?.length || options.only.includes(a.variant)),
+    );
     for (const { variant } of apps) {
       const measured = await measureInChild(
         {
