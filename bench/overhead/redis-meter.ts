@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { RouteName } from '../http/payload.js';
-import { callsDelta, commandCalls, serverCpuUs } from '../lib/redis-stats.js';
+import { callsDelta, commandStats, serverCpuUs } from '../lib/redis-stats.js';
 import { countCommands } from '../lib/redis-monitor.js';
 import { round } from '../lib/stats.js';
 
@@ -14,13 +14,15 @@ export interface RedisCost {
   calls: number | null;
   /** Client commands by name. */
   byName: Record<string, number>;
+  /** Time inside each command (INFO commandstats usec) per request, over the timed batches; a script's includes its calls. */
+  usecByCommand: Record<string, number>;
 }
 
 /** Meters the bench's redis-server around batches of one app's requests. */
 export class RedisMeter {
   private readonly admin: Redis;
   private readonly lowestCpu = new Map<RouteName, number>();
-  private readonly calls = new Map<RouteName, { calls: number; requests: number }>();
+  private readonly calls = new Map<RouteName, { calls: number; requests: number; usec: Record<string, number> }>();
 
   constructor(private readonly port: number) {
     this.admin = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
@@ -28,16 +30,19 @@ export class RedisMeter {
 
   /** Run one batch of `requests` requests and record what Redis spent on it. */
   async batch(route: RouteName, requests: number, run: () => Promise<void>): Promise<void> {
-    const calls0 = await commandCalls(this.admin);
+    const stats0 = await commandStats(this.admin);
     const cpu0 = await serverCpuUs(this.admin);
     await run();
     const cpu1 = await serverCpuUs(this.admin);
-    const calls1 = await commandCalls(this.admin);
+    const stats1 = await commandStats(this.admin);
     const perRequest = (cpu1 - cpu0) / requests;
     this.lowestCpu.set(route, Math.min(this.lowestCpu.get(route) ?? Infinity, perRequest));
-    const total = Object.values(callsDelta(calls0, calls1)).reduce((a, b) => a + b, 0);
-    const sum = this.calls.get(route) ?? { calls: 0, requests: 0 };
-    this.calls.set(route, { calls: sum.calls + total, requests: sum.requests + requests });
+    const total = Object.values(callsDelta(stats0.calls, stats1.calls)).reduce((a, b) => a + b, 0);
+    const sum = this.calls.get(route) ?? { calls: 0, requests: 0, usec: {} };
+    for (const [name, usec] of Object.entries(callsDelta(stats0.usec, stats1.usec))) {
+      sum.usec[name] = (sum.usec[name] ?? 0) + usec;
+    }
+    this.calls.set(route, { calls: sum.calls + total, requests: sum.requests + requests, usec: sum.usec });
   }
 
   /** The costs per route, with a MONITOR count of `probe` more requests of each. */
@@ -55,6 +60,9 @@ export class RedisMeter {
         roundTrips: round(commands.topLevel, 2),
         calls: sum ? round(sum.calls / sum.requests, 2) : null,
         byName: commands.byName,
+        usecByCommand: Object.fromEntries(
+          Object.entries(sum?.usec ?? {}).map(([name, usec]) => [name, round(usec / sum!.requests, 2) ?? 0]),
+        ),
       };
     }
     return out;

@@ -63,6 +63,28 @@ function redisTable(o: OverheadResult, routes: RouteName[]): string {
   );
 }
 
+function usecTable(o: OverheadResult, routes: RouteName[]): string {
+  return table(
+    ['Platform', 'App', ...routes.filter((r) => r !== 'anon').map((r) => `${ROUTE_METHOD[r]} /${r}`)],
+    o.rows
+      .filter((row) => row.redis)
+      .map((row) => [
+        row.platform,
+        row.label,
+        ...routes
+          .filter((r) => r !== 'anon')
+          .map((r) =>
+            Object.entries(row.redis?.[r]?.usecByCommand ?? {})
+              .filter(([, us]) => us >= 0.05)
+              .sort((a, b) => b[1] - a[1])
+              .map(([name, us]) => `${name} ${fixed(us, 1)}`)
+              .join(', '),
+          ),
+      ]),
+    ['l', 'l', ...routes.filter((r) => r !== 'anon').map(() => 'l' as const)],
+  );
+}
+
 /** The in-process section: CPU per app, ratios to the peers, and what each app costs Redis. */
 export function overheadSection(o: OverheadResult): string {
   const routes = ROUTES.filter((r) => o.rows.some((row) => row.cpuUs[r] !== null));
@@ -77,5 +99,9 @@ export function overheadSection(o: OverheadResult): string {
       'an EVALSHA is one) / redis-server CPU per request (INFO cpu used_cpu_sys + used_cpu_user, lowest batch; what ' +
       'scripts do counts) and in brackets all calls INFO commandstats counted per request, those inside scripts included.',
     redisTable(o, routes),
+    'Where that Redis time goes: µs inside each command per request (INFO commandstats usec over the timed batches; ' +
+      'a script’s time includes the calls it makes, which are listed again under their own names; the rest of the ' +
+      'server CPU above is reading, parsing and answering each command):',
+    usecTable(o, routes),
   ].join('\n\n');
 }

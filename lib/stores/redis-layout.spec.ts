@@ -95,13 +95,22 @@ describe('sessions of the v1 layout (0.1: one hash per session)', () => {
     expect(await client.zscore(indexKey('42'), other)).toBeNull();
   });
 
-  it('a v1 hash that is not a valid session (no version, a separator in a value) reads and patches as none', async () => {
+  it('a hash that is not a valid v1 session reads, patches and touches as none; set overwrites it, destroy removes it', async () => {
     const id = newId();
     const { owner: _owner, ...rawMeta } = fixture().meta;
     await client.hset(key(id), 'v', '1', 'm', JSON.stringify(rawMeta), 'd:a', '"x\u001ey"');
     expect(await store.get(id)).toBeNull();
     expect(await store.patch(id, { set: { b: 1 }, unset: [], meta: fixture().meta }, TTL)).toBe(false);
+    await store.touch(id, fixture(), TTL);
     expect(await client.type(key(id))).toBe('hash');
+    // A set writes the whole record anyway; a destroy removes whatever is there.
+    const written = fixture();
+    await store.set(id, written, TTL);
+    expect(await store.get(id)).toEqual(written);
+    const other = newId();
+    await client.sadd(key(other), 'x');
+    await store.destroy(other);
+    expect(await client.exists(key(other))).toBe(0);
   });
 });
 

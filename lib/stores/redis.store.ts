@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { SessionStore } from './session-store.js';
 import type { SessionMeta, SessionPatch, SessionRecord, StoredSession } from './session-record.js';
-import { parseStored } from './record-codec.js';
 import { assertConnected, type RedisClientLike } from './redis/redis-client.js';
 import { allSessions, clearKeys, listIndexed, sessionIds } from './redis/redis-listings.js';
 import { partsOfV1 } from './redis/legacy-v1.js';
+import { OwnerKeys, ownerOf, syncOwnerIndex } from './redis/owner-index.js';
+import { isWrongType, notThere, REWRITE, runOnSession } from './redis/session-scripts.js';
 import {
   type RedisSerializer,
   encodeEntry,
@@ -17,7 +17,6 @@ import {
   CREATE_INDEXED,
   DESTROY,
   INDEX_ADD,
-  MARK_INDEXED,
   PATCH,
   REPLACE,
   runScript,
@@ -35,11 +34,6 @@ export interface RedisStoreOptions {
   /** How data values are encoded. @default JSON */
   serializer?: RedisSerializer;
 }
-
-/** How many owner index keys are remembered (a few hundred KB at most). */
-const OWNER_KEYS_KEPT = 1_000;
-
-const isWrongType = (error: unknown): boolean => error instanceof Error && error.message.startsWith('WRONGTYPE');
 
 /**
  * Sessions in Redis, through ioredis (single node or Cluster).
@@ -67,7 +61,7 @@ export class RedisStore extends SessionStore {
   /** A Cluster keeps an owner's index in another slot than the session: scripts cannot reach it. */
   private readonly cluster: boolean;
   private lastError: string | undefined;
-  private readonly ownerKeys = new Map<string, string>();
+  private readonly ownerKeys: OwnerKeys;
 
   constructor(options: RedisStoreOptions) {
     super();
@@ -81,6 +75,7 @@ export class RedisStore extends SessionStore {
     this.client = client;
     this.prefix = prefix;
     this.codec = new LayoutCodec(serializer);
+    this.ownerKeys = new OwnerKeys(prefix);
     this.cluster = typeof client.nodes === 'function';
     // Remember the cause for error messages; also keeps ioredis from printing
     // "Unhandled error event" for every failed reconnect attempt.
@@ -109,11 +104,14 @@ export class RedisStore extends SessionStore {
   async set(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
     if (ttlMs < 0) return this.destroy(id);
     const owner = record.meta.owner;
-    const reply = (await this.write(REPLACE, id, ttlMs, record.meta, owner, [this.codec.entries(record.data)])) as [
-      string,
-      number,
-    ];
-    await this.afterWrite(id, reply[0], owner, reply[1], ttlMs);
+    // Something else than a session under the key: a set overwrites it.
+    const overwrite = async () => {
+      await this.client.call('del', this.key(id));
+      return REWRITE;
+    };
+    const entries = this.codec.entries(record.data);
+    const reply = (await this.write(REPLACE, id, ttlMs, record.meta, owner, [entries], overwrite)) as [string, number];
+    await this.syncIndex(id, reply[0], owner, reply[1], ttlMs);
   }
 
   async create(id: string, record: SessionRecord, ttlMs: number): Promise<boolean> {
@@ -126,11 +124,11 @@ export class RedisStore extends SessionStore {
     const life = ttlMs === 0 ? 0 : 2 * ttlMs;
     const value = encodeHead(owner, life === 0 ? 'inf' : String(now + life), record.meta) + entries;
     if (!this.cluster) {
-      const keys = [this.key(id), this.ownerKey(owner)];
+      const keys = [this.key(id), this.ownerKeys.of(owner)];
       return (await runScript(this.client, CREATE_INDEXED, keys, [ttlMs, now, '', '', id, value])) === 1;
     }
     // The index first, so a session never claims an index entry that was not written.
-    await runScript(this.client, INDEX_ADD, [this.ownerKey(owner)], [life, now, id]);
+    await runScript(this.client, INDEX_ADD, [this.ownerKeys.of(owner)], [life, now, id]);
     return this.setIfAbsent(id, value, ttlMs);
   }
 
@@ -147,32 +145,38 @@ export class RedisStore extends SessionStore {
       if (text !== undefined) added += encodeEntry(key, text);
     }
     const owner = changes.meta.owner;
-    const reply = (await this.write(PATCH, id, ttlMs, changes.meta, owner, [drop.length, ...drop, added])) as [
-      number,
-      string?,
-      number?,
-    ];
+    const reply = (await this.write(
+      PATCH,
+      id,
+      ttlMs,
+      changes.meta,
+      owner,
+      [drop.length, ...drop, added],
+      notThere,
+    )) as [number, string?, number?];
     if (reply[0] !== 1) return false;
-    await this.afterWrite(id, reply[1] ?? '', owner, reply[2] ?? 0, ttlMs);
+    await this.syncIndex(id, reply[1] ?? '', owner, reply[2] ?? 0, ttlMs);
     return true;
   }
 
   async touch(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
     if (ttlMs < 0) return this.destroy(id);
-    const reply = (await this.write(TOUCH, id, ttlMs, record.meta, record.meta.owner, [])) as [
+    const reply = (await this.write(TOUCH, id, ttlMs, record.meta, record.meta.owner, [], notThere)) as [
       number,
       string?,
       number?,
     ];
     if (reply[0] !== 1) return;
     // The owner is the stored one, which a touch keeps.
-    await this.afterWrite(id, '', ownerOf(reply[1] ?? ''), reply[2] ?? 0, ttlMs);
+    await this.syncIndex(id, '', ownerOf(reply[1] ?? ''), reply[2] ?? 0, ttlMs);
   }
 
   async destroy(id: string): Promise<void> {
     this.assertConnected();
-    const owner = ownerOf((await runScript(this.client, DESTROY, [this.key(id)], [])) as string);
-    if (owner !== undefined) await this.client.call('zrem', this.ownerKey(owner), id);
+    const key = this.key(id);
+    const reply = await runOnSession(this.client, DESTROY, [key], [], async () => this.client.call('del', key));
+    const owner = ownerOf(typeof reply === 'string' ? reply : '');
+    if (owner !== undefined) await this.client.call('zrem', this.ownerKeys.of(owner), id);
   }
 
   async all(): Promise<StoredSession[]> {
@@ -193,7 +197,7 @@ export class RedisStore extends SessionStore {
   /** Live sessions of one owner; ids whose session has ended are pruned from the index. */
   async listByOwner(owner: string): Promise<StoredSession[]> {
     this.assertConnected();
-    return listIndexed(this.client, this.ownerKey(owner), owner, (id) => this.get(id));
+    return listIndexed(this.client, this.ownerKeys.of(owner), owner, (id) => this.get(id));
   }
 
   /** Key of a session. The id is a SHA-256 in base64url: no glob or brace can reach the key. */
@@ -201,22 +205,15 @@ export class RedisStore extends SessionStore {
     return `${this.prefix}{${id}}`;
   }
 
-  /** Key of an owner's index; the last few are remembered, as every write of a logged-in session needs it. */
-  private ownerKey(owner: string): string {
-    let key = this.ownerKeys.get(owner);
-    if (key === undefined) {
-      if (this.ownerKeys.size >= OWNER_KEYS_KEPT) this.ownerKeys.clear();
-      key = `${this.prefix}owner:{${createHash('sha256').update(owner).digest('base64url')}}`;
-      this.ownerKeys.set(owner, key);
-    }
-    return key;
-  }
-
   private assertConnected(): void {
     assertConnected(this.client, this.lastError);
   }
 
-  /** A write script: KEYS = the session (and on a single node the owner's index), ARGV as redis-scripts.ts says. */
+  /**
+   * A write script: KEYS = the session (and on a single node the owner's
+   * index), ARGV as redis-scripts.ts says; `foreign` says what to do when
+   * the key holds something else than a session (after a v1 one was converted).
+   */
   private write(
     s: RedisScript,
     id: string,
@@ -224,45 +221,22 @@ export class RedisStore extends SessionStore {
     meta: SessionMeta,
     owner: string | undefined,
     extra: (string | number)[],
+    foreign: () => Promise<unknown>,
   ): Promise<unknown> {
     this.assertConnected();
-    const keys = owner === undefined || this.cluster ? [this.key(id)] : [this.key(id), this.ownerKey(owner)];
+    const key = this.key(id);
+    const keys = owner === undefined || this.cluster ? [key] : [key, this.ownerKeys.of(owner)];
     const ownerJson = owner === undefined ? '' : JSON.stringify(owner);
-    return runScript(this.client, s, keys, [ttlMs, Date.now(), ownerJson, encodeMeta(meta), id, ...extra]);
+    return runOnSession(this.client, s, keys, [ttlMs, Date.now(), ownerJson, encodeMeta(meta), id, ...extra], foreign);
+  }
+
+  /** The owner index after a write (see syncOwnerIndex). */
+  private syncIndex(id: string, previous: string, owner: string | undefined, due: number, ttlMs: number) {
+    return syncOwnerIndex(this.client, this.ownerKeys, this.key(id), id, { previous, owner, due, ttlMs });
   }
 
   private async setIfAbsent(id: string, value: string, ttlMs: number): Promise<boolean> {
     const expiry = ttlMs > 0 ? ['PX', ttlMs] : [];
     return (await this.client.call('set', this.key(id), value, ...expiry, 'NX')) === 'OK';
   }
-
-  /**
-   * Keep the owner index in step where the script could not: drop the id from
-   * a previous owner's index, and when the script says so ("due"), add it to
-   * the owner's, extend that index's life to twice this TTL, and mark the
-   * session (so the next writes need not).
-   */
-  private async afterWrite(
-    id: string,
-    previousJson: string,
-    owner: string | undefined,
-    due: number,
-    ttlMs: number,
-  ): Promise<void> {
-    const previous = ownerOf(previousJson);
-    if (previous !== undefined && previous !== owner) await this.client.call('zrem', this.ownerKey(previous), id);
-    if (owner === undefined || due !== 1) return;
-    const now = Date.now();
-    const life = ttlMs === 0 ? 0 : 2 * ttlMs;
-    await runScript(this.client, INDEX_ADD, [this.ownerKey(owner)], [life, now, id]);
-    const ix = life === 0 ? 'inf' : String(now + life);
-    await runScript(this.client, MARK_INDEXED, [this.key(id)], [ix, JSON.stringify(owner)]);
-  }
-}
-
-/** The owner a script answered (JSON, '' for none). */
-function ownerOf(json: string): string | undefined {
-  if (!json) return undefined;
-  const owner = parseStored(json);
-  return typeof owner === 'string' ? owner : undefined;
 }

@@ -1,71 +1,42 @@
 /**
- * Lua shared by RedisStore's scripts (redis-scripts.ts): reading the v2
- * string (record-layout.ts), converting a v1 hash on the way, writing with
- * the TTL, and keeping the owner index in step.
+ * Lua shared by RedisStore's scripts (redis-scripts.ts), in pieces, so each
+ * script carries only what it runs: every call of a script defines its
+ * helpers again, and on a busy server each closure and string costs.
  */
-export const LUA_HELPERS = String.raw`
+
+/** Separators, and reading the v2 text (record-layout.ts). */
+export const LUA_READ = String.raw`
 local RS, US = '\30', '\31'
 
--- JSON.stringify of a string, so converted v1 keys compare equal to the ones the store sends.
-local function json_string(s)
-  local esc = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }
-  return '"' .. (string.gsub(s, '[%z\1-\31"\\]', function(c)
-    return esc[c] or string.format('\\u%04x', string.byte(c))
-  end)) .. '"'
-end
-
--- A session written by the v1 layout (a hash) as v2 text; nil when it is not a valid one.
-local function from_v1(k)
-  if redis.call('TYPE', k).ok ~= 'hash' then return nil end
-  local f = redis.call('HGETALL', k)
-  local v, m, o, ix, parts = nil, nil, '', '', {}
-  for i = 1, #f, 2 do
-    local name, value = f[i], f[i + 1]
-    if string.find(value, '[\30\31]') then return nil end
-    if name == 'v' then v = value
-    elseif name == 'm' then m = value
-    elseif name == 'o' then o = json_string(value)
-    elseif name == 'ix' then ix = value
-    elseif string.sub(name, 1, 2) == 'd:' then parts[#parts + 1] = US .. json_string(string.sub(name, 3)) .. RS .. value end
-  end
-  if v ~= '1' or not m then return nil end
-  return '2' .. RS .. o .. RS .. ix .. RS .. m .. table.concat(parts)
-end
-
--- The session's v2 text, or nil when there is none (or something else is under the key).
+-- The session's text, its owner (JSON or ''), ix, where the meta's separator
+-- is and where the entries start; nil when there is no v2 text under the key.
+-- Another type (a v1 hash) raises WRONGTYPE: the store converts it and retries.
 local function load(k)
-  local cur = redis.pcall('GET', k)
-  if type(cur) == 'table' then return from_v1(k) end
+  local cur = redis.call('GET', k)
   if not cur or string.sub(cur, 1, 2) ~= '2' .. RS then return nil end
   local b = string.find(cur, RS, 3, true)
-  if not b or not string.find(cur, RS, b + 1, true) then return nil end
-  return cur
-end
-
--- owner (JSON or ''), ix, entries, meta of a text load() returned.
-local function header(cur)
-  local b = string.find(cur, RS, 3, true)
-  local c = string.find(cur, RS, b + 1, true)
+  local c = b and string.find(cur, RS, b + 1, true)
+  if not c then return nil end
   local e = string.find(cur, US, c + 1, true) or (#cur + 1)
-  return string.sub(cur, 3, b - 1), string.sub(cur, b + 1, c - 1), string.sub(cur, e), string.sub(cur, c + 1, e - 1)
+  return cur, string.sub(cur, 3, b - 1), string.sub(cur, b + 1, c - 1), c, e
 end
+`;
 
-local function head(owner, ix)
-  return '2' .. RS .. owner .. RS .. ix .. RS .. ARGV[4]
-end
-
--- SET with the TTL (none when 0: SET also drops an older one); nx = only if absent.
+/** SET with the TTL of ARGV[1] (none when 0: SET also drops an older one); nx = only if absent. */
+export const LUA_WRITE = String.raw`
 local function write(k, value, nx)
-  local ttl = tonumber(ARGV[1])
-  if ttl > 0 then
+  local ttl = ARGV[1]
+  if ttl ~= '0' then
     if nx then return redis.call('SET', k, value, 'PX', ttl, 'NX') end
     return redis.call('SET', k, value, 'PX', ttl)
   end
   if nx then return redis.call('SET', k, value, 'NX') end
   return redis.call('SET', k, value)
 end
+`;
 
--- The text without the entry of one key (JSON); keys and values never hold US or RS.
+/** The entries without the one of a key (JSON); keys and values never hold US or RS. */
+export const LUA_DROP = String.raw`
 local function drop(entries, key)
   local s = string.find(entries, US .. key .. RS, 1, true)
   if not s then return entries end
@@ -73,7 +44,10 @@ local function drop(entries, key)
   if e then return string.sub(entries, 1, s - 1) .. string.sub(entries, e) end
   return string.sub(entries, 1, s - 1)
 end
+`;
 
+/** The owner index: adding an id, and deciding whether a write must (ARGV[3] = owner, ARGV[5] = id). */
+export const LUA_INDEX = String.raw`
 -- Add id to an index. life = twice the session's TTL (0: no expiry): the index is extended to it
 -- only when it would not outlive this session, so about once per TTL.
 local function index_add(k, life, now, id)
@@ -87,7 +61,8 @@ local function index_add(k, life, now, id)
 end
 
 -- The ix to store and whether the store must still update the index ("due"):
--- when the owner changed, or the session would now outlive the index.
+-- when the owner changed, or the session would now outlive the index. With
+-- KEYS[2] (the index of ARGV[3]) the update is done here.
 local function index_state(owner, old, ix)
   if owner == '' then return '', 0 end
   local ttl, now = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -100,5 +75,35 @@ local function index_state(owner, old, ix)
   end
   if owner == old then return ix, 1 end
   return '', 1
+end
+`;
+
+/** Rewriting a v1 hash (0.1) as v2 text; only in CONVERT_V1, which runs once per such session. */
+export const LUA_FROM_V1 = String.raw`
+local RS, US = '\30', '\31'
+
+-- JSON.stringify of a string, so converted keys compare equal to the ones the store sends.
+local function json_string(s)
+  local esc = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }
+  return '"' .. (string.gsub(s, '[%z\1-\31"\\]', function(c)
+    return esc[c] or string.format('\\u%04x', string.byte(c))
+  end)) .. '"'
+end
+
+-- The v2 text of a v1 session hash; nil when it is not a valid one.
+local function from_v1(k)
+  local f = redis.call('HGETALL', k)
+  local v, m, o, ix, parts = nil, nil, '', '', {}
+  for i = 1, #f, 2 do
+    local name, value = f[i], f[i + 1]
+    if string.find(value, '[\30\31]') then return nil end
+    if name == 'v' then v = value
+    elseif name == 'm' then m = value
+    elseif name == 'o' then o = json_string(value)
+    elseif name == 'ix' then ix = value
+    elseif string.sub(name, 1, 2) == 'd:' then parts[#parts + 1] = US .. json_string(string.sub(name, 3)) .. RS .. value end
+  end
+  if v ~= '1' or not m then return nil end
+  return '2' .. RS .. o .. RS .. ix .. RS .. m .. table.concat(parts)
 end
 `;
