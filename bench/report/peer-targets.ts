@@ -143,7 +143,7 @@ export function peerTargets(
         (v) => v <= 1,
       ),
       check(
-        `Redis memory ≤ connect-redis's (${sessions} anonymous sessions)`,
+        `Redis memory ≤ connect-redis's (${sessions} anonymous sessions, which hold no userId)`,
         ratio(anon?.bytesPerSession),
         (v) => v <= 1,
       ),
