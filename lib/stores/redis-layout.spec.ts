@@ -115,13 +115,14 @@ describe('sessions of the v1 layout (0.1: one hash per session)', () => {
 });
 
 describe('texts that are not a v2 session', () => {
-  const m = () => JSON.stringify([Date.now(), Date.now(), Date.now() + TTL, 0, TTL]);
+  const m = () => JSON.stringify([Date.now(), 0, TTL, null, TTL]);
 
   it.each([
     ['another version', () => `3\x1e\x1e\x1e${m()}\x1f"a"\x1e1`],
     ['a header cut short', () => `2\x1e\x1e`],
     ['a truncated value', () => `2\x1e\x1e\x1e${m()}\x1f"a"\x1e{"b":`],
     ['a meta of the wrong shape', () => `2\x1e\x1e\x1e["yesterday",1,2,3,4]\x1f"a"\x1e1`],
+    ['a meta delta that is not a number', () => `2\x1e\x1e\x1e[${Date.now()},null,${TTL},null,${TTL}]\x1f"a"\x1e1`],
     ['an owner that is not a JSON string', () => `2\x1e42\x1e\x1e${m()}\x1f"a"\x1e1`],
     ['5 MB', () => `2\x1e\x1e\x1e${m()}\x1f"a"\x1e"${'x'.repeat(5 * 1024 * 1024)}"`],
     ['plain text', () => 'not a session'],

@@ -107,10 +107,18 @@ describe('RedisStore round trip', () => {
     const m = meta({ userAgent: 'jest' });
     await store.set(id, { v: 1, meta: m, data: { a: 1, b: 'two' } }, TTL);
     expect(await client.type(sessionKey(id))).toBe('string');
-    const meta5 = [m.createdAt, m.lastActiveAt, m.idleExpiresAt, m.absoluteExpiresAt, m.maxAge];
+    // createdAt, then deltas: lastActiveAt − createdAt, idle deadline − lastActiveAt, no absolute deadline.
+    const compact = [m.createdAt, 0, TTL, null, TTL, 'jest'];
     expect(await client.get(sessionKey(id))).toBe(
-      `2\x1e\x1e\x1e${JSON.stringify([...meta5, 'jest'])}\x1f"a"\x1e1\x1f"b"\x1e"two"`,
+      `2\x1e\x1e\x1e${JSON.stringify(compact)}\x1f"a"\x1e1\x1f"b"\x1e"two"`,
     );
+    // Deadlines and times that are not whole milliseconds come back exactly too.
+    const odd = meta({ lastActiveAt: m.createdAt + 0.25, absoluteExpiresAt: m.createdAt + 5_000, idleExpiresAt: 0 });
+    await store.set(id, { v: 1, meta: odd, data: {} }, TTL);
+    expect((await store.get(id))!.meta).toEqual(odd);
+    const absolute = meta({ absoluteExpiresAt: m.createdAt + 5_000 });
+    await store.set(id, { v: 1, meta: absolute, data: {} }, TTL);
+    expect((await store.get(id))!.meta).toEqual(absolute);
     await store.set(id, record({ userId: 'ann' }, { owner: 'ann' }), TTL);
     const parts = v2Parts((await client.get(sessionKey(id)))!);
     expect(parts.owner).toBe('"ann"');

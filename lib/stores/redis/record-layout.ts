@@ -13,8 +13,7 @@ import type { SessionMeta, SessionRecord } from '../session-record.js';
  * for `,` and `:`, then parses the whole record with one JSON.parse.
  *
  * `ix` is until when (ms, or `inf`) the owner index is known to hold this
- * session. The meta is a JSON array, [createdAt, lastActiveAt, idleExpiresAt,
- * absoluteExpiresAt, maxAge, userAgent?, fingerprint?]; a session converted
+ * session. The meta is a JSON array (see encodeMeta); a session converted
  * from the v1 layout keeps its v1 meta (an object, or a custom serializer's
  * text) until its next write.
  */
@@ -35,13 +34,29 @@ export function checkedValue(text: string, key: string): string {
   return text;
 }
 
-/** A finite number as JSON; anything else as null, which the read then refuses (as JSON.stringify would). */
-const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
-
-/** The meta array, written by hand: it is on every write, and an array plus JSON.stringify cost twice as much. */
+/**
+ * The meta array, written by hand (it is on every write): createdAt, then
+ * lastActiveAt as a delta from it, the idle and absolute deadlines as deltas
+ * from lastActiveAt and createdAt (null: none), maxAge, user agent,
+ * fingerprint; about 20 characters less than absolute times. Values a delta
+ * would not give back exactly (not whole milliseconds) are kept as an object.
+ */
 export function encodeMeta(meta: SessionMeta): string {
-  const { userAgent, fingerprint } = meta;
-  let text = `[${num(meta.createdAt)},${num(meta.lastActiveAt)},${num(meta.idleExpiresAt)},${num(meta.absoluteExpiresAt)},${num(meta.maxAge)}`;
+  const {
+    createdAt: c,
+    lastActiveAt: l,
+    idleExpiresAt: idle,
+    absoluteExpiresAt: abs,
+    maxAge,
+    userAgent,
+    fingerprint,
+  } = meta;
+  const whole = [c, l, idle, abs, maxAge].every(Number.isSafeInteger);
+  if (!whole) {
+    const { owner: _owner, ...rest } = meta;
+    return JSON.stringify(rest);
+  }
+  let text = `[${c},${l - c},${idle === 0 ? 'null' : idle - l},${abs === 0 ? 'null' : abs - c},${maxAge}`;
   if (fingerprint !== undefined)
     text += `,${userAgent === undefined ? 'null' : JSON.stringify(userAgent)},${JSON.stringify(fingerprint)}`;
   else if (userAgent !== undefined) text += `,${JSON.stringify(userAgent)}`;
@@ -58,12 +73,23 @@ export function encodeEntry(key: string, valueText: string): string {
   return US + JSON.stringify(key) + RS + valueText;
 }
 
-/** The meta array (or a converted v1 meta object) back to SessionMeta fields; undefined when malformed. */
+const whole = (value: unknown): value is number => Number.isSafeInteger(value);
+
+/** The meta array (or a meta object: converted from v1, or not whole ms) back to SessionMeta fields; undefined when malformed. */
 function metaOf(value: unknown): unknown {
   if (!Array.isArray(value)) return value;
-  const [createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge, userAgent, fingerprint] =
-    value as unknown[];
-  const meta: Record<string, unknown> = { createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge };
+  const [c, sinceCreated, idleIn, absIn, maxAge, userAgent, fingerprint] = value as unknown[];
+  if (!whole(c) || !whole(sinceCreated) || !(idleIn === null || whole(idleIn)) || !(absIn === null || whole(absIn))) {
+    return undefined;
+  }
+  const l = c + sinceCreated;
+  const meta: Record<string, unknown> = {
+    createdAt: c,
+    lastActiveAt: l,
+    idleExpiresAt: idleIn === null ? 0 : l + idleIn,
+    absoluteExpiresAt: absIn === null ? 0 : c + absIn,
+    maxAge,
+  };
   if (userAgent !== undefined && userAgent !== null) meta.userAgent = userAgent;
   if (fingerprint !== undefined && fingerprint !== null) meta.fingerprint = fingerprint;
   return meta;
