@@ -127,9 +127,19 @@ export class RedisStore extends SessionStore {
       const keys = [this.key(id), this.ownerKeys.of(owner)];
       return (await runScript(this.client, CREATE_INDEXED, keys, [ttlMs, now, '', '', id, value])) === 1;
     }
-    // The index first, so a session never claims an index entry that was not written.
-    await runScript(this.client, INDEX_ADD, [this.ownerKeys.of(owner)], [life, now, id]);
-    return this.setIfAbsent(id, value, ttlMs);
+    // A Cluster: the index and the session at once (one round trip). Should the index
+    // write fail, the login fails and its token is never sent: the session beside it
+    // is unreachable, and deleted here as well as can be.
+    const [indexed, created] = await Promise.allSettled([
+      runScript(this.client, INDEX_ADD, [this.ownerKeys.of(owner)], [life, now, id]),
+      this.setIfAbsent(id, value, ttlMs),
+    ]);
+    if (indexed.status === 'rejected') {
+      if (created.status === 'fulfilled' && created.value) await this.client.call('del', this.key(id)).catch(() => 0);
+      throw indexed.reason;
+    }
+    if (created.status === 'rejected') throw created.reason;
+    return created.value;
   }
 
   async patch(id: string, changes: SessionPatch, ttlMs: number): Promise<boolean> {

@@ -36,8 +36,8 @@ function script(...parts: string[]): RedisScript {
 /**
  * create with an owner: write only when absent (NX), then add the id to the
  * owner's index (KEYS[2]). ARGV[6] = the whole value (its `ix` already set).
- * → 1 | 0. Anonymous creates are a plain SET NX, and on a Cluster the index
- * is written first (INDEX_ADD), then SET NX: no script at all.
+ * → 1 | 0. Anonymous creates are a plain SET NX; on a Cluster the index
+ * (INDEX_ADD) and the session (SET NX) are sent at once.
  */
 export const CREATE_INDEXED = script(
   LUA_WRITE,
