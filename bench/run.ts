@@ -6,7 +6,8 @@
  * Options (all optional): --duration=2 --rounds=3 --warmup=1 --connections=10
  * --variants=id,id --routes=read,anon --skip=http,stores,profile
  * --ops-duration=1000 --ops-sessions=10000 --memory-sizes=10000,100000
- * --profile-duration=5 --overhead-requests=1000 --overhead-batches=15
+ * --profile-duration=5 --profile-ops=5000 --overhead-requests=1000 --overhead-batches=15
+ * --overhead-apps=module-redis,express-session-redis --overhead-platforms=express
  * --out=bench/results (--skip also takes overhead)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { onCleanup, runCleanup } from './lib/cleanup.js';
 import { machineInfo } from './lib/machine.js';
 import { startRedisServer } from './lib/redis-server.js';
 import { profileReadPath } from './profile/run.js';
+import { profileStoreOps } from './profile/store-ops.js';
 import { renderMarkdown, type BenchResults } from './report/markdown.js';
 import { checkTargets } from './report/targets.js';
 import { runStoreBench } from './stores/run.js';
@@ -64,9 +66,12 @@ async function main(): Promise<void> {
     }
     if (!skip.has('overhead')) {
       results.overhead = await runOverheadBench({
+        redisPort: redis.port,
         requestsPerBatch: Math.max(100, Math.round(numberArg(args, 'overhead-requests', 1_000))),
         batches: Math.max(1, Math.round(numberArg(args, 'overhead-batches', 15))),
         routes,
+        only: listArg(args, 'overhead-apps'),
+        platforms: listArg(args, 'overhead-platforms') as ('express' | 'fastify')[],
         log,
       });
     }
@@ -91,6 +96,13 @@ async function main(): Promise<void> {
         connections: Math.max(1, Math.round(numberArg(args, 'connections', 10))),
         log,
       });
+      results.storeProfile = await profileStoreOps({
+        dir: join(out, 'profile', 'store-ops'),
+        root: ROOT,
+        redisPort: redis.port,
+        ops: Math.max(500, Math.round(numberArg(args, 'profile-ops', 5_000))),
+      });
+      for (const p of results.storeProfile) log(`store profile ${p.op}: ${p.cpuUsPerOp.toFixed(1)} µs/op`);
     }
   } finally {
     await redis.stop();

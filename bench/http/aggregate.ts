@@ -29,6 +29,7 @@ export function aggregateRoute(
     ratioToCeiling: ratios.length ? median(ratios) : null,
     addedCpuUs: added.length ? median(added) : null,
     redisCallsPerReq: median(samples.map((s) => s.redisCallsPerReq)),
+    redisCpuUsPerReq: median(samples.map((s) => s.redisCpuUsPerReq)),
     commands,
     failures: samples.reduce((n, s) => n + s.non2xx + s.errors, 0),
   };

@@ -1,52 +1,17 @@
-import { Redis } from 'ioredis';
+import { countCommands, type CommandProbe } from '../lib/redis-monitor.js';
 import { callRoute } from './session-check.js';
 import type { RouteName } from './payload.js';
 
-export interface CommandProbe {
-  /** Commands sent by clients per request (round trips' commands): what the targets count. */
-  topLevel: number;
-  /** Commands run inside Lua scripts per request (INFO commandstats counts these too). */
-  inScripts: number;
-  /** Top-level commands by name, per request. */
-  byName: Record<string, number>;
-}
+export type { CommandProbe };
 
-/**
- * Count the Redis commands of `requests` sequential requests with MONITOR,
- * which tells a client's commands from those a Lua script runs. Done outside
- * the timed runs: MONITOR slows Redis down.
- */
-export async function probeCommands(
+/** The Redis commands of `requests` sequential HTTP requests to one route (MONITOR, outside the timed runs). */
+export function probeCommands(
   redisPort: number,
   base: string,
   route: RouteName,
   cookie: string | undefined,
   requests = 50,
 ): Promise<CommandProbe> {
-  const client = new Redis({ host: '127.0.0.1', port: redisPort, maxRetriesPerRequest: 1 });
-  const monitor = await client.monitor();
-  let top = 0;
-  let lua = 0;
-  const byName: Record<string, number> = {};
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    const name = String(args[0]).toLowerCase();
-    if (name === 'ping') return; // the CachedStore subscriber's health check, not per request
-    if (source === 'lua') {
-      lua++;
-      return;
-    }
-    top++;
-    byName[name] = (byName[name] ?? 0) + 1;
-  });
-  try {
-    await new Promise((r) => setTimeout(r, 50));
-    for (let i = 0; i < requests; i++)
-      await callRoute(base, route, route === 'anon' || route === 'login' ? undefined : cookie);
-    await new Promise((r) => setTimeout(r, 150)); // let MONITOR deliver the last lines
-  } finally {
-    monitor.disconnect();
-    client.disconnect();
-  }
-  for (const name of Object.keys(byName)) byName[name] = byName[name]! / requests;
-  return { topLevel: top / requests, inScripts: lua / requests, byName };
+  const withCookie = route === 'anon' || route === 'login' ? undefined : cookie;
+  return countCommands(redisPort, requests, () => callRoute(base, route, withCookie));
 }

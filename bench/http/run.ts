@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { onCleanup } from '../lib/cleanup.js';
 import { cpuMicros, peakRssBytes } from '../lib/proc-stats.js';
-import { callsDelta, commandCalls } from '../lib/redis-stats.js';
+import { callsDelta, commandCalls, serverCpuUs } from '../lib/redis-stats.js';
 import { aggregateRoute } from './aggregate.js';
 import { probeCommands, type CommandProbe } from './command-probe.js';
 import { runLoad } from './load.js';
@@ -66,6 +66,7 @@ async function measure(
   admin: Redis,
 ): Promise<RunSample> {
   const cmd0 = await commandCalls(admin);
+  const redisCpu0 = await serverCpuUs(admin);
   const cpu0 = cpuMicros(live.server.pid);
   const load = await runLoad({
     url: live.server.url,
@@ -75,6 +76,7 @@ async function measure(
     connections: options.connections,
   });
   const cpu1 = cpuMicros(live.server.pid);
+  const redisCpu1 = await serverCpuUs(admin);
   const cmd1 = await commandCalls(admin);
   const redisCalls = callsDelta(cmd0, cmd1);
   const total = Object.values(redisCalls).reduce((a, b) => a + b, 0);
@@ -90,6 +92,7 @@ async function measure(
     errors: load.errors,
     cpuUsPerReq: (cpu1 - cpu0) / requests,
     redisCallsPerReq: total / requests,
+    redisCpuUsPerReq: (redisCpu1 - redisCpu0) / requests,
     redisCalls,
   };
 }

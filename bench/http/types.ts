@@ -15,6 +15,8 @@ export interface RunSample {
   cpuUsPerReq: number;
   /** INFO commandstats calls per request, Lua-internal calls included. */
   redisCallsPerReq: number;
+  /** redis-server CPU (INFO cpu) per request, µs; includes an INFO or two per run. */
+  redisCpuUsPerReq: number;
   redisCalls: Record<string, number>;
 }
 
@@ -31,6 +33,7 @@ export interface RouteResult {
   /** Median over rounds of cpuUsPerReq - ceiling's of the same round. */
   addedCpuUs: number | null;
   redisCallsPerReq: number;
+  redisCpuUsPerReq: number;
   /** MONITOR count of a few sequential requests, outside the timed runs. */
   commands: CommandProbe | null;
   failures: number;

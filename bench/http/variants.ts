@@ -109,6 +109,14 @@ export const VARIANTS: readonly Variant[] = [
     needs: ['RedisStore', 'CachedStore'],
   },
   {
+    id: 'fastify-session-memory',
+    label: '@fastify/session MemoryStore',
+    platform: 'fastify',
+    kind: 'fastify-session',
+    store: 'memory',
+    redis: false,
+  },
+  {
     id: 'fastify-session-redis',
     label: '@fastify/session + connect-redis',
     platform: 'fastify',

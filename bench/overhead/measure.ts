@@ -3,54 +3,40 @@
  * it: the ceiling and one app, side by side, each route injected into both
  * in interleaved batches. Each cell is the lowest batch: other tenants of a
  * shared machine only ever add CPU time, so the lowest is the closest to
- * what the code itself costs.
+ * what the code itself costs. For an app on Redis, Redis's own CPU and the
+ * commands it was sent are metered too (redis-meter.ts).
  */
 import type { INestApplication } from '@nestjs/common';
 import { inject, type DispatchFunc, type InjectOptions } from 'light-my-request';
 import { round } from '../lib/stats.js';
 import { ROUTE_METHOD, ROUTES, type RouteName } from '../http/payload.js';
 import type { Platform } from '../http/variants.js';
-import { buildServer } from '../http/servers/index.js';
 import type { BuiltServer } from '../http/servers/built-server.js';
-import { buildWithSessionService } from './apps.js';
+import { overheadApp, type OverheadApp } from './apps.js';
+import { RedisMeter, type RedisCost } from './redis-meter.js';
 
 /** One app's row: its CPU per request and what it adds to the ceiling. */
 export interface OverheadRow {
   platform: Platform;
   variant: string;
   label: string;
+  /** The peer app it is compared with, if any. */
+  peer?: string;
   /** Lowest over batches of CPU (user + system) µs per request. */
   cpuUs: Record<RouteName, number | null>;
   /** That minus the ceiling's lowest on the same route. */
   addedUs: Record<RouteName, number | null> | null;
+  /** What its requests cost Redis; null for apps without Redis. */
+  redis: Record<RouteName, RedisCost | null> | null;
 }
 
 interface Subject {
-  platform: Platform;
-  variant: string;
-  label: string;
+  app: OverheadApp;
   server: BuiltServer;
   send: (options: InjectOptions) => Promise<{ statusCode: number; headers: Record<string, unknown> }>;
   cookie?: string;
+  meter?: RedisMeter;
 }
-
-const SUBJECTS: { variant: string; label: string; build: (p: Platform) => Promise<BuiltServer> }[] = [
-  {
-    variant: 'ceiling',
-    label: 'no sessions (ceiling)',
-    build: (platform) => buildServer({ id: 'x', label: '', platform, kind: 'ceiling', redis: false }),
-  },
-  {
-    variant: 'module-memory',
-    label: 'nest-sessions MemoryStore (`@Session()` routes)',
-    build: (platform) => buildServer({ id: 'x', label: '', platform, kind: 'module', store: 'memory', redis: false }),
-  },
-  {
-    variant: 'module-memory-service',
-    label: 'the same + SessionService injected, `requestContext: true`',
-    build: buildWithSessionService,
-  },
-];
 
 async function dispatcher(app: INestApplication, platform: Platform): Promise<Subject['send']> {
   await app.init();
@@ -75,12 +61,17 @@ function request(route: RouteName, cookie: string | undefined): InjectOptions {
   return { method, url: `/${route}`, headers, ...(method === 'POST' ? { payload: '{}' } : {}) };
 }
 
+async function send(subject: Subject, route: RouteName): Promise<void> {
+  const res = await subject.send(request(route, subject.cookie));
+  if (res.statusCode !== 200) throw new Error(`${subject.app.variant} ${route}: status ${res.statusCode}`);
+}
+
 async function batch(subject: Subject, route: RouteName, requests: number): Promise<number> {
   const options = request(route, subject.cookie);
   const before = process.cpuUsage();
   for (let i = 0; i < requests; i++) {
     const res = await subject.send(options);
-    if (res.statusCode !== 200) throw new Error(`${subject.variant} ${route}: status ${res.statusCode}`);
+    if (res.statusCode !== 200) throw new Error(`${subject.app.variant} ${route}: status ${res.statusCode}`);
   }
   const used = process.cpuUsage(before);
   return (used.user + used.system) / requests;
@@ -100,21 +91,24 @@ export interface MeasureOptions {
   requestsPerBatch: number;
   batches: number;
   routes: readonly RouteName[];
+  /** The bench's redis-server, for the apps on Redis. */
+  redisPort: number;
 }
 
 /** Measure the ceiling and one app of a platform, interleaved, in this process. */
 export async function measure(options: MeasureOptions, log: (line: string) => void): Promise<OverheadRow[]> {
-  const rows: OverheadRow[] = [];
   const platform = options.platform;
+  process.env.BENCH_REDIS_PORT = String(options.redisPort);
   const subjects: Subject[] = [];
   try {
-    for (const s of SUBJECTS.filter((x) => x.variant === 'ceiling' || x.variant === options.variant)) {
-      const server = await s.build(platform);
-      subjects.push({ ...s, platform, server, send: await dispatcher(server.app, platform) });
+    for (const app of [overheadApp('ceiling'), overheadApp(options.variant)]) {
+      const server = await app.build(platform);
+      const meter = app.redis ? new RedisMeter(options.redisPort) : undefined;
+      subjects.push({ app, server, send: await dispatcher(server.app, platform), meter });
     }
     for (const subject of subjects) {
       subject.cookie = await login(subject);
-      if (subject.variant !== 'ceiling' && !subject.cookie) throw new Error(`${subject.variant}: no cookie`);
+      if (subject.app.variant !== 'ceiling' && !subject.cookie) throw new Error(`${subject.app.variant}: no cookie`);
     }
     // Warm-up: let the JIT settle on every path before measuring.
     for (const subject of subjects) for (const route of options.routes) await batch(subject, route, 500);
@@ -122,36 +116,43 @@ export async function measure(options: MeasureOptions, log: (line: string) => vo
     for (let b = 0; b < options.batches; b++) {
       for (const route of options.routes) {
         for (const subject of subjects) {
-          const us = await batch(subject, route, options.requestsPerBatch);
-          const key = `${subject.variant}:${route}`;
+          let us = 0;
+          const run = async () => void (us = await batch(subject, route, options.requestsPerBatch));
+          if (subject.meter) await subject.meter.batch(route, options.requestsPerBatch, run);
+          else await run();
+          const key = `${subject.app.variant}:${route}`;
           lowest.set(key, Math.min(lowest.get(key) ?? Infinity, us));
         }
       }
       log(`overhead ${platform} ${options.variant}: batch ${b + 1}/${options.batches}`);
     }
     const at = (variant: string, r: RouteName): number | undefined => lowest.get(`${variant}:${r}`);
+    const rows: OverheadRow[] = [];
     for (const subject of subjects) {
       const cpuUs = {} as Record<RouteName, number | null>;
       const addedUs = {} as Record<RouteName, number | null>;
       for (const r of ROUTES) {
-        const own = at(subject.variant, r);
+        const own = at(subject.app.variant, r);
         const ceiling = at('ceiling', r);
         cpuUs[r] = own === undefined ? null : round(own, 1);
         addedUs[r] = own === undefined || ceiling === undefined ? null : round(own - ceiling, 1);
       }
       rows.push({
         platform,
-        variant: subject.variant,
-        label: subject.label,
+        variant: subject.app.variant,
+        label: subject.app.label,
+        peer: subject.app.peer?.[platform],
         cpuUs,
-        addedUs: subject.variant === 'ceiling' ? null : addedUs,
+        addedUs: subject.app.variant === 'ceiling' ? null : addedUs,
+        redis: subject.meter ? await subject.meter.costs(options.routes, (route) => send(subject, route)) : null,
       });
     }
+    return rows;
   } finally {
     for (const subject of subjects) {
+      subject.meter?.close();
       await subject.server.app.close();
       await subject.server.release();
     }
   }
-  return rows;
 }

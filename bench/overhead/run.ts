@@ -13,6 +13,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RouteName } from '../http/payload.js';
 import { stopPid } from '../lib/stop-pid.js';
+import { OVERHEAD_APPS } from './apps.js';
 import type { MeasureOptions, OverheadRow } from './measure.js';
 
 export type { OverheadRow };
@@ -23,7 +24,6 @@ export interface OverheadResult {
 }
 
 const CHILD = fileURLToPath(new URL('./measure-main.js', import.meta.url));
-const APPS = ['module-memory', 'module-memory-service'] as const;
 
 function measureInChild(options: MeasureOptions, log: (line: string) => void): Promise<OverheadRow[]> {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -47,18 +47,29 @@ function measureInChild(options: MeasureOptions, log: (line: string) => void): P
 }
 
 export async function runOverheadBench(options: {
+  redisPort: number;
   requestsPerBatch: number;
   batches: number;
   routes: readonly RouteName[];
+  /** Only these apps (variant names) when given, and only these platforms. */
+  only?: readonly string[];
+  platforms?: readonly ('express' | 'fastify')[];
   log: (line: string) => void;
 }): Promise<OverheadResult> {
   const rows: OverheadRow[] = [];
-  for (const platform of ['express', 'fastify'] as const) {
-    for (const variant of APPS) {
+  for (const platform of options.platforms?.length ? options.platforms : (['express', 'fastify'] as const)) {
+    const apps = OVERHEAD_APPS.filter(
+      (a) =>
+        a.variant !== 'ceiling' &&
+        a.platforms.includes(platform) &&
+        (!options.only?.length || options.only.includes(a.variant)),
+    );
+    for (const { variant } of apps) {
       const measured = await measureInChild(
         {
           platform,
           variant,
+          redisPort: options.redisPort,
           requestsPerBatch: options.requestsPerBatch,
           batches: options.batches,
           routes: options.routes,

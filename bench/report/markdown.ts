@@ -2,8 +2,10 @@ import type { HttpBenchResult } from '../http/types.js';
 import { ROUTE_METHOD, ROUTES } from '../http/payload.js';
 import type { MachineInfo } from '../lib/machine.js';
 import type { ReadPathProfile } from '../profile/run.js';
+import type { StoreOpProfile } from '../profile/store-ops.js';
 import type { StoreBenchResult } from '../stores/run.js';
 import type { OverheadResult } from '../overhead/run.js';
+import { overheadSection } from './overhead.js';
 import { fixed, int, signed, table } from './format.js';
 import type { TargetCheck } from './targets.js';
 
@@ -15,6 +17,7 @@ export interface BenchResults {
   stores?: StoreBenchResult;
   profile?: ReadPathProfile;
   overhead?: OverheadResult;
+  storeProfile?: StoreOpProfile[];
   targets: TargetCheck[];
 }
 
@@ -53,8 +56,9 @@ function httpTables(http: HttpBenchResult): string {
     `Each variant is its own Nest server process on 127.0.0.1; autocannon (${s.connections} connections, no pipelining) ` +
       `runs ${s.durationSec} s per variant and route, ${s.rounds} interleaved rounds after a ${s.warmupSec} s warm-up; ` +
       'medians over rounds. "× ceiling" and "added CPU" compare with the no-session app of the same platform in the same round. ' +
-      'CPU = server utime+stime (/proc/PID/stat) per request. Redis = top-level commands per request (MONITOR, 50 sequential ' +
-      'requests), in brackets all calls INFO commandstats counted during the timed runs, Lua-internal ones included.',
+      'CPU = server utime+stime (/proc/PID/stat) per request. Redis = commands clients sent per request (MONITOR, 50 sequential ' +
+      'requests; an EVALSHA is one), in brackets all calls INFO commandstats counted during the timed runs, Lua-internal ones ' +
+      'included. Redis CPU = redis-server used_cpu_sys + used_cpu_user (INFO cpu) per request during the timed runs.',
   ];
   const measured = http.variants.filter((v) => !v.skipped);
   for (const name of ROUTES) {
@@ -62,6 +66,7 @@ function httpTables(http: HttpBenchResult): string {
       const r = v.routes.find((x) => x.route === name);
       if (!r) return [];
       const redis = r.commands ? `${fixed(r.commands.topLevel, 2)} (${fixed(r.redisCallsPerReq, 1)})` : '0';
+      const redisCpu = r.commands ? fixed(r.redisCpuUsPerReq, 1) : '–';
       return [
         [
           v.platform,
@@ -73,6 +78,7 @@ function httpTables(http: HttpBenchResult): string {
           fixed(r.cpuUsPerReq, 0),
           v.id.endsWith('ceiling') ? '' : signed(r.addedCpuUs, 0),
           redis,
+          redisCpu,
           r.failures ? int(r.failures) : '0',
         ],
       ];
@@ -90,10 +96,11 @@ function httpTables(http: HttpBenchResult): string {
           'CPU µs/req',
           'added µs/req',
           'Redis cmds/req',
+          'Redis CPU µs/req',
           'errors',
         ],
         rows,
-        ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+        ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       ),
     );
   }
@@ -123,16 +130,17 @@ function storeTables(stores: StoreBenchResult): string {
     ['l', 'r', 'r', 'r', 'r'],
   );
   const memory = table(
-    ['Store', 'sessions', 'measured as', 'bytes/session', 'JSON bytes', '× JSON'],
+    ['Store', 'sessions', 'measured as', 'bytes/session', 'of which owner index', 'JSON bytes', '× JSON'],
     stores.memory.map((m) => [
       `${m.label}${m.anonymous ? ' (anonymous sessions)' : ''}`,
       int(m.sessions),
       m.source,
       int(m.bytesPerSession),
+      m.indexBytesPerSession === undefined ? '' : int(m.indexBytesPerSession),
       int(m.jsonBytes),
       fixed(m.ratioToJson, 2),
     ]),
-    ['l', 'r', 'l', 'r', 'r', 'r'],
+    ['l', 'r', 'l', 'r', 'r', 'r', 'r'],
   );
   return [
     `Operations per second over ${int(s.opsSessions)} stored sessions, ${s.concurrency} operations in flight, ${s.durationMs} ms per operation ` +
@@ -141,29 +149,6 @@ function storeTables(stores: StoreBenchResult): string {
     'Memory per session: heap delta after gc (--expose-gc, one process per measurement) for in-process stores and the near cache, ' +
       'Redis used_memory delta for Redis stores (owner indexes included). "JSON bytes" = JSON.stringify of one session as that store keeps it.',
     memory,
-  ].join('\n\n');
-}
-
-function overheadSection(o: OverheadResult): string {
-  const routes = ROUTES.filter((r) => o.rows.some((row) => row.cpuUs[r] !== null));
-  return [
-    `In-process, no sockets: each route injected into every app in the same process (light-my-request), ` +
-      `${o.settings.requestsPerBatch} requests per batch, ${o.settings.batches} interleaved batches. ` +
-      'Cells: CPU µs per request (the lowest batch), and in brackets the difference to the ceiling.',
-    table(
-      ['Platform', 'App', ...routes.map((r) => `${ROUTE_METHOD[r]} /${r}`)],
-      o.rows.map((row) => [
-        row.platform,
-        row.label,
-        ...routes.map((r) => {
-          const cpu = row.cpuUs[r];
-          const added = row.addedUs?.[r];
-          if (cpu === null) return '–';
-          return added === undefined || added === null ? fixed(cpu) : `${fixed(cpu)} (${signed(added)})`;
-        }),
-      ]),
-      ['l', 'l', ...routes.map(() => 'r' as const)],
-    ),
   ].join('\n\n');
 }
 
@@ -191,6 +176,28 @@ function profileSection(p: ReadPathProfile): string {
       ['Function', 'Where', 'µs/req'],
       m.libInclusive.slice(0, 12).map((f) => [`\`${f.name}\``, f.where, fixed(f.usPerReq)]),
       ['l', 'l', 'r'],
+    ),
+  ].join('\n\n');
+}
+
+function storeProfileSection(phases: StoreOpProfile[]): string {
+  return [
+    '`node --cpu-prof` (100 µs sampling) on RedisStore alone, one operation at a time against the bench’s Redis ' +
+      '(login = create with an owner, read = get, write = patch of one key); CPU per operation of the profiled ' +
+      'process, and its biggest self times:',
+    ...phases.map((p) =>
+      [
+        `**${p.op}**: ${fixed(p.cpuUsPerOp, 1)} µs/op; by origin: ` +
+          p.byOrigin
+            .slice(0, 5)
+            .map((o) => `${o.origin} ${fixed(o.usPerReq, 1)}`)
+            .join(', '),
+        table(
+          ['Function', 'Where', 'µs/op'],
+          p.top.slice(0, 8).map((f) => [`\`${f.name}\``, f.where, fixed(f.usPerReq, 1)]),
+          ['l', 'l', 'r'],
+        ),
+      ].join('\n\n'),
     ),
   ].join('\n\n');
 }
@@ -226,5 +233,6 @@ export function renderMarkdown(r: BenchResults): string {
     );
   }
   if (r.profile) parts.push('### Read-path profile', profileSection(r.profile));
+  if (r.storeProfile) parts.push('### RedisStore profile', storeProfileSection(r.storeProfile));
   return parts.join('\n\n') + '\n';
 }

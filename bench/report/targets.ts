@@ -4,6 +4,7 @@ import type { HttpBenchResult, RouteResult } from '../http/types.js';
 import type { StoreBenchResult } from '../stores/run.js';
 import type { OverheadResult } from '../overhead/run.js';
 import { fixed } from './format.js';
+import { peerTargets } from './peer-targets.js';
 
 export interface TargetCheck {
   target: string;
@@ -168,5 +169,5 @@ export function checkTargets(
       ),
     );
   }
-  return checks;
+  return [...checks, ...peerTargets(http, stores, overhead)];
 }

@@ -19,6 +19,17 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
+async function scanAll(client: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    keys.push(...found);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
+}
+
 async function fill(write: (i: number) => Promise<unknown>, n: number): Promise<void> {
   for (let i = 0; i < n; i += 64) {
     const jobs: Promise<unknown>[] = [];
@@ -38,13 +49,21 @@ const value = express ? expressSession : anon ? anonRecord : sessionRecord;
 const admin = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
 const store = createStore(kind, port, count + 1_000);
 let bytes: number;
+/** RedisStore: what its owner index keys take of that (measured by deleting them afterwards). */
+let indexBytes: number | undefined;
 try {
   await admin.flushall();
   await store.ready();
   if (kind === 'redis' || kind === 'connect-redis') {
     const before = await usedMemory(admin);
     await fill((i) => store.set(sessionId(i), value(i)), count);
-    bytes = (await usedMemory(admin)) - before;
+    const filled = await usedMemory(admin);
+    bytes = filled - before;
+    if (kind === 'redis') {
+      const indexes = await scanAll(admin, 'sb:owner:*');
+      for (let i = 0; i < indexes.length; i += 500) await admin.del(...indexes.slice(i, i + 500));
+      indexBytes = filled - (await usedMemory(admin));
+    }
   } else if (kind === 'cached') {
     // Sessions are put in Redis directly (not through the cache); the measured
     // heap is what the near cache keeps after reading each one once.
@@ -65,4 +84,11 @@ try {
   admin.disconnect();
 }
 // Exit once the result is handed to the parent (send is asynchronous).
-process.send!({ bytesPerSession: bytes / count, jsonBytes: JSON.stringify(value(0)).length }, () => process.exit(0));
+process.send!(
+  {
+    bytesPerSession: bytes / count,
+    indexBytesPerSession: indexBytes === undefined ? undefined : indexBytes / count,
+    jsonBytes: JSON.stringify(value(0)).length,
+  },
+  () => process.exit(0),
+);

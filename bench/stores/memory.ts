@@ -14,6 +14,8 @@ export interface MemoryResult {
   /** Sessions carry no owner (anonymous): no owner-index entry. */
   anonymous: boolean;
   bytesPerSession: number;
+  /** RedisStore: the part of it its owner index keys take. */
+  indexBytesPerSession?: number;
   /** JSON.stringify of one session record as that store keeps it. */
   jsonBytes: number;
   ratioToJson: number;
@@ -35,7 +37,7 @@ export function measureMemory(
       void stopPid(child.pid!);
       reject(new Error(`memory ${kind} ${sessions}: timed out`));
     }, 120_000);
-    child.once('message', (m: { bytesPerSession: number; jsonBytes: number }) => {
+    child.once('message', (m: { bytesPerSession: number; indexBytesPerSession?: number; jsonBytes: number }) => {
       clearTimeout(timer);
       resolve({
         kind,
@@ -44,6 +46,7 @@ export function measureMemory(
         sessions,
         anonymous,
         bytesPerSession: m.bytesPerSession,
+        indexBytesPerSession: m.indexBytesPerSession,
         jsonBytes: m.jsonBytes,
         ratioToJson: m.bytesPerSession / m.jsonBytes,
       });

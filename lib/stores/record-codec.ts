@@ -52,10 +52,14 @@ export function encodeRecord(record: SessionRecord): string {
  */
 export function decodeRecord(json: string, maxChars = MAX_RECORD_CHARS): SessionRecord | null {
   const parsed = parseStored(json, maxChars);
-  if (!isPlainObject(parsed) || parsed.v !== 1 || !isMeta(parsed.meta) || !isPlainObject(parsed.data)) {
-    return null;
-  }
-  return { v: 1, meta: parsed.meta, data: parsed.data as SessionData };
+  if (!isPlainObject(parsed) || parsed.v !== 1) return null;
+  return recordOf(parsed.meta, parsed.data);
+}
+
+/** A record from parsed (`parseStored`) meta and data, or null when either is not well-formed. */
+export function recordOf(meta: unknown, data: unknown): SessionRecord | null {
+  if (!isMeta(meta) || !isPlainObject(data)) return null;
+  return { v: 1, meta, data: data as SessionData };
 }
 
 /** The record after a patch: changed keys replaced, removed keys dropped, new meta. */

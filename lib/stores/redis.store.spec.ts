@@ -7,6 +7,7 @@ import { freePort, waitFor } from '../../test/support/redis-server.js';
 import { RedisStore, type RedisSerializer, type RedisStoreOptions } from './redis.store.js';
 import { recommendedRedisOptions, type RedisClientLike } from './redis/redis-client.js';
 import type { SessionMeta, SessionRecord } from './session-record.js';
+import { v2Parts } from '../../test/support/redis-layouts.js';
 
 /**
  * RedisStore against the real Redis at REDIS_URL (never a mock), under a
@@ -42,6 +43,25 @@ let base: string;
 let prefix: string;
 let store: RedisStore;
 const sessionKey = (id: string, p = prefix): string => `${p}{${id}}`;
+
+/** A client that records every command name the store sends. */
+function recording(target: Redis): { client: RedisClientLike; commands: string[] } {
+  const commands: string[] = [];
+  return {
+    commands,
+    client: {
+      get status() {
+        return target.status;
+      },
+      options: target.options,
+      call: (command, ...args) => {
+        commands.push(command.toLowerCase());
+        return target.call(command, ...args);
+      },
+      on: (event, listener) => target.on(event, listener),
+    },
+  };
+}
 
 beforeAll(async () => {
   client = await connectRedis();
@@ -82,14 +102,53 @@ describe('RedisStore round trip', () => {
     expect(await store.get(newId())).toBeNull();
   });
 
-  it('keeps one hash per session under <prefix>{<id>} with v, m and one d:<key> field per data key', async () => {
+  it('keeps one string per session under <prefix>{<id>}: layout 2, owner, ix, compact meta, one entry per key', async () => {
     const id = newId();
-    await store.set(id, record({ a: 1, b: 'two' }), TTL);
-    expect(await client.type(sessionKey(id))).toBe('hash');
-    const fields = await client.hgetall(sessionKey(id));
-    expect(Object.keys(fields).sort()).toEqual(['d:a', 'd:b', 'm', 'v']);
-    expect(fields.v).toBe('1');
-    expect(fields['d:b']).toBe('"two"');
+    const m = meta({ userAgent: 'jest' });
+    await store.set(id, { v: 1, meta: m, data: { a: 1, b: 'two' } }, TTL);
+    expect(await client.type(sessionKey(id))).toBe('string');
+    // createdAt, then deltas: lastActiveAt − createdAt, idle deadline − lastActiveAt, no absolute deadline.
+    const compact = [m.createdAt, 0, TTL, null, TTL, 'jest'];
+    expect(await client.get(sessionKey(id))).toBe(
+      `2\x1e\x1e\x1e${JSON.stringify(compact)}\x1f"a"\x1e1\x1f"b"\x1e"two"`,
+    );
+    // Deadlines and times that are not whole milliseconds come back exactly too.
+    const odd = meta({ lastActiveAt: m.createdAt + 0.25, absoluteExpiresAt: m.createdAt + 5_000, idleExpiresAt: 0 });
+    await store.set(id, { v: 1, meta: odd, data: {} }, TTL);
+    expect((await store.get(id))!.meta).toEqual(odd);
+    const absolute = meta({ absoluteExpiresAt: m.createdAt + 5_000 });
+    await store.set(id, { v: 1, meta: absolute, data: {} }, TTL);
+    expect((await store.get(id))!.meta).toEqual(absolute);
+    await store.set(id, record({ userId: 'ann' }, { owner: 'ann' }), TTL);
+    const parts = v2Parts((await client.get(sessionKey(id)))!);
+    expect(parts.owner).toBe('"ann"');
+    expect(Number(parts.ix)).toBeGreaterThanOrEqual(Date.now() + TTL);
+    expect(parts.data).toEqual({ userId: '"ann"' });
+  });
+
+  it('one command per read and per write on a single node: GET, SET NX, or one EVALSHA', async () => {
+    const { client: spy, commands } = recording(client);
+    const counted = new RedisStore({ client: spy, prefix });
+    const [anon, owned] = [newId(), newId()];
+    const count = async (op: () => Promise<unknown>): Promise<string[]> => {
+      commands.length = 0;
+      await op();
+      return [...commands];
+    };
+    expect(await count(() => counted.create(anon, record({ a: 1 }), TTL))).toEqual(['set']);
+    expect(await count(() => counted.create(owned, record({ userId: 'one' }, { owner: 'one' }), TTL))).toEqual([
+      'evalsha',
+    ]);
+    expect(await count(() => counted.get(owned))).toEqual(['get']);
+    const patch = { set: { n: 1 }, unset: [], meta: meta({ owner: 'one' }) };
+    expect(await count(() => counted.patch(owned, patch, TTL))).toEqual(['evalsha']);
+    expect(await count(() => counted.touch(owned, record({}, { owner: 'one' }), TTL))).toEqual(['evalsha']);
+    expect(await count(() => counted.patch(anon, { set: { b: 2 }, unset: ['a'], meta: meta() }, TTL))).toEqual([
+      'evalsha',
+    ]);
+    // …and the index was kept by those same commands.
+    expect((await store.listByOwner('one')).map((s) => s.id)).toEqual([owned]);
+    expect((await store.get(anon))!.data).toEqual({ b: 2 });
   });
 
   it('set replaces the whole record: keys no longer in the data are gone', async () => {
@@ -379,25 +438,6 @@ describe('RedisStore and foreign or hostile values in Redis (#61, #63, #65, #87)
 });
 
 describe('RedisStore listings: all, length, clear (#84)', () => {
-  /** A client that records every command name the store sends. */
-  function recording(target: Redis): { client: RedisClientLike; commands: string[] } {
-    const commands: string[] = [];
-    return {
-      commands,
-      client: {
-        get status() {
-          return target.status;
-        },
-        options: target.options,
-        call: (command, ...args) => {
-          commands.push(command.toLowerCase());
-          return target.call(command, ...args);
-        },
-        on: (event, listener) => target.on(event, listener),
-      },
-    };
-  }
-
   it('all/length/clear use SCAN and touch only this prefix, not a longer prefix starting with it', async () => {
     const mine = `${base}list:`;
     // Another app whose prefix happens to start with ours, and one beside it.
@@ -470,9 +510,9 @@ describe('RedisStore options', () => {
     const written = record({ big: 2 ** 56, empty: [], nested: { a: { b: 'c' } } }, { owner: 'ser' });
     await custom.set(id, written, TTL);
     expect(await custom.get(id)).toEqual(written);
-    const raw = await client.hgetall(`${base}serializer:{${id}}`);
-    expect(raw['d:nested']).toMatch(/^b64:/);
-    expect(raw.m).toMatch(/^b64:/);
+    const raw = v2Parts((await client.get(`${base}serializer:{${id}}`))!);
+    expect(raw.data.nested).toMatch(/^b64:/);
+    expect(raw.data.big).toMatch(/^b64:/);
     await custom.patch(id, { set: { added: [1] }, unset: ['empty'], meta: written.meta }, TTL);
     await custom.touch(id, written, TTL);
     expect((await custom.get(id))!.data).toEqual({ big: 2 ** 56, nested: { a: { b: 'c' } }, added: [1] });

@@ -1,13 +1,22 @@
-import { createHash } from 'node:crypto';
 import { SessionStore } from './session-store.js';
 import type { SessionMeta, SessionPatch, SessionRecord, StoredSession } from './session-record.js';
-import { decodeRecord, MAX_RECORD_CHARS } from './record-codec.js';
 import { assertConnected, type RedisClientLike } from './redis/redis-client.js';
+import { allSessions, clearKeys, listIndexed, sessionIds } from './redis/redis-listings.js';
+import { partsOfV1 } from './redis/legacy-v1.js';
+import { OwnerKeys, ownerOf, syncOwnerIndex } from './redis/owner-index.js';
+import { isWrongType, notThere, REWRITE, runOnSession } from './redis/session-scripts.js';
 import {
-  CREATE,
+  type RedisSerializer,
+  encodeEntry,
+  encodeHead,
+  encodeMeta,
+  LayoutCodec,
+  splitText,
+} from './redis/record-layout.js';
+import {
+  CREATE_INDEXED,
   DESTROY,
   INDEX_ADD,
-  MARK_INDEXED,
   PATCH,
   REPLACE,
   runScript,
@@ -15,36 +24,28 @@ import {
   type RedisScript,
 } from './redis/redis-scripts.js';
 
-/** Turns one data value (or the meta) into the string stored in its hash field, and back. */
-export interface RedisSerializer {
-  stringify(value: unknown): string;
-  parse(text: string): unknown;
-}
+export type { RedisSerializer };
 
 export interface RedisStoreOptions {
   /** An ioredis `Redis` or `Cluster`, connected by you; the store never closes it. */
   client: RedisClientLike;
   /** Prefix of every key the store writes. Use one per app and environment. @default 'sess:' */
   prefix?: string;
-  /** How field values are encoded. @default JSON */
+  /** How data values are encoded. @default JSON */
   serializer?: RedisSerializer;
 }
-
-/** SCAN page size: large enough to be quick, small enough that no call blocks Redis. */
-const SCAN_COUNT = 1_000;
-const DATA = 'd:';
-
-/** Escape Redis glob characters, so a prefix is matched literally by SCAN MATCH. */
-const globEscape = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
 
 /**
  * Sessions in Redis, through ioredis (single node or Cluster).
  *
- * One hash per session under `<prefix>{<id>}`: the braces are a hash tag, so
- * all of a session's data lives in one Cluster slot. Writes are Lua scripts
- * (see redis-scripts.ts): create only if absent, patch and touch only if
- * present, each with its TTL (PEXPIRE) in the same atomic step. Owner indexes
- * (`<prefix>owner:{<sha256 of owner>}`) list a user's sessions.
+ * One string per session under `<prefix>{<id>}` (layout v2, see
+ * redis/record-layout.ts): the braces are a hash tag, so a Cluster keeps it
+ * in one slot. A read is one GET; a write is one command: SET NX for an
+ * anonymous create, else one Lua script (redis/redis-scripts.ts) that writes
+ * only the changed keys, only if the session is present (create: absent),
+ * with its TTL, and on a single node keeps the owner index
+ * (`<prefix>owner:{<sha256 of owner>}`) in step too. Sessions of the v1
+ * layout (hashes) are read, and rewritten as v2 by their next write.
  *
  * No command waits on a dead connection: while ioredis is reconnecting the
  * store throws at once, and SessionModule's `storeTimeout` bounds the rest.
@@ -56,8 +57,11 @@ export class RedisStore extends SessionStore {
   readonly client: RedisClientLike;
   /** Prefix of every key the store writes. */
   readonly prefix: string;
-  private readonly serializer: RedisSerializer | undefined;
+  private readonly codec: LayoutCodec;
+  /** A Cluster keeps an owner's index in another slot than the session: scripts cannot reach it. */
+  private readonly cluster: boolean;
   private lastError: string | undefined;
+  private readonly ownerKeys: OwnerKeys;
 
   constructor(options: RedisStoreOptions) {
     super();
@@ -70,7 +74,9 @@ export class RedisStore extends SessionStore {
     }
     this.client = client;
     this.prefix = prefix;
-    this.serializer = serializer;
+    this.codec = new LayoutCodec(serializer);
+    this.ownerKeys = new OwnerKeys(prefix);
+    this.cluster = typeof client.nodes === 'function';
     // Remember the cause for error messages; also keeps ioredis from printing
     // "Unhandled error event" for every failed reconnect attempt.
     client.on('error', (error) => {
@@ -80,29 +86,60 @@ export class RedisStore extends SessionStore {
 
   async get(id: string): Promise<SessionRecord | null> {
     this.assertConnected();
-    let reply: unknown;
     try {
-      reply = await this.client.call('hgetall', this.key(id));
+      const text = await this.client.call('get', this.key(id));
+      return typeof text === 'string' ? this.codec.decode(splitText(text)) : null;
     } catch (error) {
-      // Something else than a session hash under our key (checklist #63): no session.
-      if (error instanceof Error && error.message.startsWith('WRONGTYPE')) return null;
+      if (!isWrongType(error)) throw error;
+    }
+    // Not a string: a session of the v1 layout, or something else (checklist #63: no session).
+    try {
+      return this.codec.decode(partsOfV1(await this.client.call('hgetall', this.key(id))));
+    } catch (error) {
+      if (isWrongType(error)) return null;
       throw error;
     }
-    return this.decode(reply);
   }
 
   async set(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
     if (ttlMs < 0) return this.destroy(id);
-    const [previous, due] = (await this.run(REPLACE, id, ttlMs, this.fields(record))) as [string, number];
-    await this.reindex(id, previous, record.meta.owner, due, ttlMs);
+    const owner = record.meta.owner;
+    // Something else than a session under the key: a set overwrites it.
+    const overwrite = async () => {
+      await this.client.call('del', this.key(id));
+      return REWRITE;
+    };
+    const entries = this.codec.entries(record.data);
+    const reply = (await this.write(REPLACE, id, ttlMs, record.meta, owner, [entries], overwrite)) as [string, number];
+    await this.syncIndex(id, reply[0], owner, reply[1], ttlMs);
   }
 
   async create(id: string, record: SessionRecord, ttlMs: number): Promise<boolean> {
     if (ttlMs < 0) return false;
-    const [created, due] = (await this.run(CREATE, id, ttlMs, this.fields(record))) as [number, number?];
-    if (created !== 1) return false;
-    await this.reindex(id, '', record.meta.owner, due ?? 0, ttlMs);
-    return true;
+    this.assertConnected();
+    const owner = record.meta.owner;
+    const entries = this.codec.entries(record.data);
+    if (owner === undefined) return this.setIfAbsent(id, encodeHead(undefined, '', record.meta) + entries, ttlMs);
+    const now = Date.now();
+    const life = ttlMs === 0 ? 0 : 2 * ttlMs;
+    const value = encodeHead(owner, life === 0 ? 'inf' : String(now + life), record.meta) + entries;
+    if (!this.cluster) {
+      const keys = [this.key(id), this.ownerKeys.of(owner)];
+      return (await runScript(this.client, CREATE_INDEXED, keys, [ttlMs, now, '', '', id, value])) === 1;
+    }
+    // A Cluster: the index and the session at once (one round trip). Should the index
+    // write fail, the login fails and its token is never sent: the session beside it
+    // is unreachable, and deleted here as well as can be.
+    const [indexed, created] = await Promise.allSettled([
+      runScript(this.client, INDEX_ADD, [this.ownerKeys.of(owner)], [life, now, id]),
+      this.setIfAbsent(id, value, ttlMs),
+    ]);
+    if (indexed.status === 'rejected') {
+      if (created.status === 'fulfilled' && created.value) await this.client.call('del', this.key(id)).catch(() => 0);
+      throw indexed.reason;
+    }
+    if (created.status === 'rejected') throw created.reason;
+    return created.value;
   }
 
   async patch(id: string, changes: SessionPatch, ttlMs: number): Promise<boolean> {
@@ -110,208 +147,106 @@ export class RedisStore extends SessionStore {
       await this.destroy(id);
       return false;
     }
-    const unset = changes.unset.map((key) => DATA + key);
-    const pairs = this.metaFields(changes.meta);
-    if (changes.meta.owner === undefined) unset.push('o');
+    const drop = changes.unset.map((key) => JSON.stringify(key));
+    let added = '';
     for (const [key, value] of Object.entries(changes.set)) {
-      const text = this.stringify(value);
-      if (text === undefined) unset.push(DATA + key);
-      else pairs.push(DATA + key, text);
+      const text = this.codec.value(key, value);
+      drop.push(JSON.stringify(key));
+      if (text !== undefined) added += encodeEntry(key, text);
     }
-    const reply = (await this.run(PATCH, id, ttlMs, [unset.length, ...unset, ...pairs])) as [number, string?, number?];
+    const owner = changes.meta.owner;
+    const reply = (await this.write(
+      PATCH,
+      id,
+      ttlMs,
+      changes.meta,
+      owner,
+      [drop.length, ...drop, added],
+      notThere,
+    )) as [number, string?, number?];
     if (reply[0] !== 1) return false;
-    await this.reindex(id, reply[1] ?? '', changes.meta.owner, reply[2] ?? 0, ttlMs);
+    await this.syncIndex(id, reply[1] ?? '', owner, reply[2] ?? 0, ttlMs);
     return true;
   }
 
   async touch(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
     if (ttlMs < 0) return this.destroy(id);
-    const reply = (await this.run(TOUCH, id, ttlMs, [this.encodeMeta(record.meta)])) as [number, string?, number?];
+    const reply = (await this.write(TOUCH, id, ttlMs, record.meta, record.meta.owner, [], notThere)) as [
+      number,
+      string?,
+      number?,
+    ];
     if (reply[0] !== 1) return;
-    const owner = reply[1] || undefined;
-    await this.reindex(id, reply[1] ?? '', owner, reply[2] ?? 0, ttlMs);
+    // The owner is the stored one, which a touch keeps.
+    await this.syncIndex(id, '', ownerOf(reply[1] ?? ''), reply[2] ?? 0, ttlMs);
   }
 
   async destroy(id: string): Promise<void> {
-    const owner = (await this.run(DESTROY, id, 0, [])) as string;
-    if (owner) await this.client.call('zrem', this.ownerKey(owner), id);
+    this.assertConnected();
+    const key = this.key(id);
+    const reply = await runOnSession(this.client, DESTROY, [key], [], async () => this.client.call('del', key));
+    const owner = ownerOf(typeof reply === 'string' ? reply : '');
+    if (owner !== undefined) await this.client.call('zrem', this.ownerKeys.of(owner), id);
   }
 
   async all(): Promise<StoredSession[]> {
-    const ids = await this.scanIds();
-    const records = await Promise.all(ids.map((id) => this.get(id)));
-    return ids.flatMap((id, i) => (records[i] ? [{ id, record: records[i] }] : []));
+    this.assertConnected();
+    return allSessions(this.client, this.prefix, (id) => this.get(id));
   }
 
   async length(): Promise<number> {
-    return (await this.scanIds()).length;
+    this.assertConnected();
+    return (await sessionIds(this.client, this.prefix)).length;
   }
 
   async clear(): Promise<void> {
-    const keyPrefix = this.client.options?.keyPrefix ?? '';
-    const start = globEscape(keyPrefix + this.prefix);
-    // Only the two kinds of key this store writes, not `<prefix>*`: a store
-    // whose prefix merely starts with ours (`sess:` and `sess:admin:`) keeps its sessions.
-    const keys = [...(await this.scan(`${start}{*}`)), ...(await this.scan(`${start}owner:{*}`))];
-    // One DEL per key: on a Cluster the keys live in different slots.
-    await Promise.all(keys.map((key) => this.client.call('del', key.slice(keyPrefix.length))));
+    this.assertConnected();
+    await clearKeys(this.client, this.prefix);
   }
 
   /** Live sessions of one owner; ids whose session has ended are pruned from the index. */
   async listByOwner(owner: string): Promise<StoredSession[]> {
     this.assertConnected();
-    const indexKey = this.ownerKey(owner);
-    const ids = (await this.client.call('zrange', indexKey, 0, -1)) as string[];
-    const records = await Promise.all(ids.map((id) => this.get(id)));
-    const live: StoredSession[] = [];
-    const dead: string[] = [];
-    ids.forEach((id, i) => {
-      const record = records[i];
-      if (record && record.meta.owner === owner) live.push({ id, record });
-      else dead.push(id);
-    });
-    if (dead.length > 0) await this.client.call('zrem', indexKey, ...dead);
-    return live;
+    return listIndexed(this.client, this.ownerKeys.of(owner), owner, (id) => this.get(id));
   }
 
-  /** Key of a session's hash. The id is a SHA-256 in base64url: no glob or brace can reach the key. */
+  /** Key of a session. The id is a SHA-256 in base64url: no glob or brace can reach the key. */
   private key(id: string): string {
     return `${this.prefix}{${id}}`;
-  }
-
-  private ownerKey(owner: string): string {
-    return `${this.prefix}owner:{${createHash('sha256').update(owner).digest('base64url')}}`;
   }
 
   private assertConnected(): void {
     assertConnected(this.client, this.lastError);
   }
 
-  private run(s: RedisScript, id: string, ttlMs: number, args: (string | number)[]): Promise<unknown> {
-    this.assertConnected();
-    return runScript(this.client, s, this.key(id), [ttlMs, Date.now(), ...args]);
-  }
-
   /**
-   * Keep the owner index in step: drop the id from a previous owner's index,
-   * and when the script says so, add it to the owner's and extend that
-   * index's life to twice this TTL (so the next writes need not).
+   * A write script: KEYS = the session (and on a single node the owner's
+   * index), ARGV as redis-scripts.ts says; `foreign` says what to do when
+   * the key holds something else than a session (after a v1 one was converted).
    */
-  private async reindex(
+  private write(
+    s: RedisScript,
     id: string,
-    previous: string,
-    owner: string | undefined,
-    due: number,
     ttlMs: number,
-  ): Promise<void> {
-    if (previous && previous !== owner) await this.client.call('zrem', this.ownerKey(previous), id);
-    if (owner === undefined || due !== 1) return;
-    const now = Date.now();
-    const life = ttlMs === 0 ? 0 : 2 * ttlMs;
-    await runScript(this.client, INDEX_ADD, this.ownerKey(owner), [life, now, id]);
-    await this.run(MARK_INDEXED, id, 0, [life === 0 ? 'inf' : now + life]);
-  }
-
-  private fields(record: SessionRecord): (string | number)[] {
-    const out: (string | number)[] = ['v', 1, ...this.metaFields(record.meta)];
-    for (const [key, value] of Object.entries(record.data)) {
-      const text = this.stringify(value);
-      if (text !== undefined) out.push(DATA + key, text);
-    }
-    return out;
-  }
-
-  /** `m` and, when the session has one, `o`: the owner is kept on its own so scripts can read it. */
-  private metaFields(meta: SessionMeta): string[] {
-    const out = ['m', this.encodeMeta(meta)];
-    if (meta.owner !== undefined) out.push('o', meta.owner);
-    return out;
-  }
-
-  private encodeMeta(meta: SessionMeta): string {
-    const { owner: _owner, ...rest } = meta;
-    return this.serializer ? this.serializer.stringify(rest) : JSON.stringify(rest);
-  }
-
-  private stringify(value: unknown): string | undefined {
-    return this.serializer ? this.serializer.stringify(value) : JSON.stringify(value);
-  }
-
-  /**
-   * HGETALL's reply → a record, or null for anything
-   * that is not one. The size is checked before any parsing (checklist #87),
-   * and the record goes through the same validation as every store's.
-   */
-  private decode(reply: unknown): SessionRecord | null {
-    // ioredis turns HGETALL's flat reply into an object; accept both shapes.
-    if (typeof reply === 'object' && reply !== null && !Array.isArray(reply)) reply = Object.entries(reply).flat();
-    if (!Array.isArray(reply) || reply.length === 0) return null;
-    let size = 0;
-    let version: string | undefined;
-    let meta: string | undefined;
-    let owner: string | undefined;
-    const data: Array<[string, string]> = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) {
-      const field: unknown = reply[i];
-      const value: unknown = reply[i + 1];
-      if (typeof field !== 'string' || typeof value !== 'string') return null;
-      size += field.length + value.length;
-      if (size > MAX_RECORD_CHARS) return null;
-      if (field === 'v') version = value;
-      else if (field === 'm') meta = value;
-      else if (field === 'o') owner = value;
-      else if (field.startsWith(DATA)) data.push([field.slice(DATA.length), value]);
-    }
-    if (version !== '1' || meta === undefined) return null;
-    const record = this.serializer ? this.decodeWithSerializer(meta, data) : this.decodeJson(meta, data);
-    if (!record) return null;
-    if (owner !== undefined) record.meta.owner = owner;
-    else delete record.meta.owner;
-    return record;
-  }
-
-  /** Default path: one JSON.parse for the whole record, values spliced in as the JSON they are. */
-  private decodeJson(meta: string, data: Array<[string, string]>): SessionRecord | null {
-    const body = data.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',');
-    return decodeRecord(`{"v":1,"meta":${meta},"data":{${body}}}`);
-  }
-
-  private decodeWithSerializer(meta: string, data: Array<[string, string]>): SessionRecord | null {
-    const serializer = this.serializer!;
-    try {
-      const record = { v: 1, meta: serializer.parse(meta), data: {} as Record<string, unknown> };
-      for (const [key, value] of data) record.data[key] = serializer.parse(value);
-      // Re-validated (and cleaned of prototype keys) exactly like a JSON record.
-      return decodeRecord(JSON.stringify(record));
-    } catch {
-      return null;
-    }
-  }
-
-  /** Public ids of every session key, over every master of a Cluster, duplicates removed. */
-  private async scanIds(): Promise<string[]> {
-    const keyPrefix = this.client.options?.keyPrefix ?? '';
-    const start = keyPrefix.length + this.prefix.length + 1;
-    const keys = await this.scan(`${globEscape(keyPrefix + this.prefix)}{*}`);
-    return keys.map((key) => key.slice(start, -1));
-  }
-
-  /** SCAN with MATCH and COUNT (never KEYS), on each master; returns full keys, deduplicated. */
-  private async scan(pattern: string): Promise<string[]> {
+    meta: SessionMeta,
+    owner: string | undefined,
+    extra: (string | number)[],
+    foreign: () => Promise<unknown>,
+  ): Promise<unknown> {
     this.assertConnected();
-    const nodes = this.client.nodes ? this.client.nodes('master') : [this.client];
-    const found = new Set<string>();
-    for (const node of nodes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = (await node.call('scan', cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)) as [
-          string,
-          string[],
-        ];
-        for (const key of keys) found.add(key);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-    return [...found];
+    const key = this.key(id);
+    const keys = owner === undefined || this.cluster ? [key] : [key, this.ownerKeys.of(owner)];
+    const ownerJson = owner === undefined ? '' : JSON.stringify(owner);
+    return runOnSession(this.client, s, keys, [ttlMs, Date.now(), ownerJson, encodeMeta(meta), id, ...extra], foreign);
+  }
+
+  /** The owner index after a write (see syncOwnerIndex). */
+  private syncIndex(id: string, previous: string, owner: string | undefined, due: number, ttlMs: number) {
+    return syncOwnerIndex(this.client, this.ownerKeys, this.key(id), id, { previous, owner, due, ttlMs });
+  }
+
+  private async setIfAbsent(id: string, value: string, ttlMs: number): Promise<boolean> {
+    const expiry = ttlMs > 0 ? ['PX', ttlMs] : [];
+    return (await this.client.call('set', this.key(id), value, ...expiry, 'NX')) === 'OK';
   }
 }

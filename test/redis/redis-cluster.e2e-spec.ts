@@ -9,6 +9,7 @@ import { createHarness, type Harness } from '../support/session-harness.js';
 import { TestController } from '../support/test-controller.js';
 import { TokenController } from '../support/token-controller.js';
 import { adapterVariants, type StoreVariant } from '../support/variants.js';
+import { writeV1Session } from '../support/redis-layouts.js';
 
 /**
  * RedisStore on a 3-master Redis Cluster started by this file (checklist F
@@ -139,6 +140,22 @@ describe('RedisStore on a Redis Cluster', () => {
     expect(await store.listByOwner('zoe')).toEqual([]);
     const indexKey = `cown:owner:{${createHash('sha256').update('zoe').digest('base64url')}}`;
     expect(await client.zcard(indexKey)).toBe(0);
+    await store.clear();
+  });
+
+  it('reads and converts a session of the v1 layout; a touch past the index life extends the index', async () => {
+    const store = new RedisStore({ client, prefix: 'cv1:' });
+    const id = newId();
+    const written = record({ userId: 'vic' }, 'vic');
+    await writeV1Session(client as unknown as Redis, 'cv1:', id, written, 10_000);
+    expect(await store.get(id)).toEqual(written);
+    expect(await store.patch(id, { set: { n: 1 }, unset: [], meta: written.meta }, 10_000)).toBe(true);
+    expect(await client.type(`cv1:{${id}}`)).toBe('string');
+    expect((await store.listByOwner('vic')).map((s) => s.id)).toEqual([id]);
+    await store.touch(id, written, 100_000);
+    const indexKey = `cv1:owner:{${createHash('sha256').update('vic').digest('base64url')}}`;
+    expect(await client.pttl(indexKey)).toBeGreaterThanOrEqual(await client.pttl(`cv1:{${id}}`));
+    expect((await store.get(id))!.data).toEqual({ userId: 'vic', n: 1 });
     await store.clear();
   });
 

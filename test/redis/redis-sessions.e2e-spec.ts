@@ -9,11 +9,12 @@ import { createHarness, type Harness } from '../support/session-harness.js';
 import { TestController } from '../support/test-controller.js';
 import { TokenController } from '../support/token-controller.js';
 import { adapterVariants, type AdapterVariant, type StoreVariant } from '../support/variants.js';
+import { storedFields, writeV1Session } from '../support/redis-layouts.js';
 
 /**
  * What RedisStore leaves in a real Redis when a Nest app runs on it: no
- * token in any key or value, TTLs that follow `maxAge`, and one hash field
- * per key so concurrent writes all land.
+ * token in any key or value, TTLs that follow `maxAge`, and one entry per
+ * key so concurrent writes all land; sessions of the previous layout live on.
  */
 
 const MAX_AGE = 60_000;
@@ -30,7 +31,7 @@ afterAll(async () => {
 
 interface RedisHarness extends Harness {
   prefix: string;
-  /** The Redis key of a session's hash, from its public id. */
+  /** The Redis key of a session, from its public id. */
   keyOf(id: string): string;
 }
 
@@ -111,8 +112,8 @@ describe.each(adapterVariants.map((a) => [a.name, a] as const))('RedisStore in R
       expect(issued.length).toBeGreaterThanOrEqual(4);
 
       const entries = await dump(h.prefix);
-      // The dump is not trivially empty: the logged-in session's hash and the owner index are there.
-      expect(entries.some((e) => e.key === h.keyOf(login.body.id as string) && e.type === 'hash')).toBe(true);
+      // The dump is not trivially empty: the logged-in session's text and the owner index are there.
+      expect(entries.some((e) => e.key === h.keyOf(login.body.id as string) && e.type === 'string')).toBe(true);
       expect(entries.some((e) => e.type === 'zset')).toBe(true);
       // The pre-login session was destroyed by regenerate.
       expect(entries.some((e) => e.key === h.keyOf(anonId))).toBe(false);
@@ -143,7 +144,7 @@ describe.each(adapterVariants.map((a) => [a.name, a] as const))('RedisStore in R
       expect(await client.pttl(h.keyOf(id))).toBeLessThanOrEqual(5_000);
     });
 
-    it('keeps all 50 keys written by 50 concurrent requests on one session as 50 d: fields of its hash', async () => {
+    it('keeps all 50 keys written by 50 concurrent requests on one session as 50 entries of its text', async () => {
       const first = await request(h.server).post('/set/seed').send({ value: 0 });
       const cookie = sessionCookie(first)!;
       const id = (await request(h.server).get('/read').set('Cookie', cookie)).body.id as string;
@@ -156,10 +157,24 @@ describe.each(adapterVariants.map((a) => [a.name, a] as const))('RedisStore in R
         ),
       );
       expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
-      const fields = await client.hgetall(h.keyOf(id));
-      for (let i = 0; i < 50; i++) expect(fields[`d:k${i}`]).toBe(String(i));
-      expect(fields['d:seed']).toBe('0');
-      expect(Object.keys(fields).filter((f) => f.startsWith('d:'))).toHaveLength(51);
+      const fields = await storedFields(client, h.keyOf(id));
+      for (let i = 0; i < 50; i++) expect(fields[`k${i}`]).toBe(String(i));
+      expect(fields.seed).toBe('0');
+      expect(Object.keys(fields)).toHaveLength(51);
+    });
+
+    it('a session stored by 0.1 (v1 layout, a hash) stays logged in after the upgrade; its next write converts it', async () => {
+      const agent = request.agent(h.server);
+      const id = (await agent.post('/login').send({ userId: 'erin' })).body.id as string;
+      expect((await agent.post('/set/cart').send({ value: ['pen'] })).status).toBe(200);
+      const stored = (await h.store.get(id))!;
+      await writeV1Session(client, h.prefix, id, stored, MAX_AGE);
+      expect(await client.type(h.keyOf(id))).toBe('hash');
+      expect((await agent.get('/me')).body.userId).toBe('erin');
+      expect((await agent.post('/set/theme').send({ value: 'dark' })).status).toBe(200);
+      expect(await client.type(h.keyOf(id))).toBe('string');
+      expect((await agent.get('/read')).body.data).toMatchObject({ userId: 'erin', cart: ['pen'], theme: 'dark' });
+      expect(((await agent.get('/devices')).body as unknown[]).length).toBe(1);
     });
   });
 
@@ -189,7 +204,7 @@ describe.each(adapterVariants.map((a) => [a.name, a] as const))('RedisStore in R
       expect(pttl).toBeGreaterThan(MAX_AGE - 1_000);
       expect(pttl).toBeLessThanOrEqual(MAX_AGE);
       // The data written before is intact.
-      expect((await client.hgetall(h.keyOf(id)))['d:visits']).toBe('1');
+      expect((await storedFields(client, h.keyOf(id))).visits).toBe('1');
     });
 
     it('with rolling, the refreshed session also re-sends its cookie', async () => {
