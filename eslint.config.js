@@ -3,7 +3,20 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.sample-dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      'dist/**',
+      '.sample-dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'test-output/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
+  // test/consumers/<project>/ are apps of their own (own tsconfig, own dependencies), not part of this project.
+  { ignores: ['test/consumers/*/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -4,6 +4,8 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/lib', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  // test/consumers/<project>/ are apps with their own jest, run by test/consumers/consumer-projects.e2e-spec.ts.
+  testPathIgnorePatterns: ['/node_modules/', '/test/consumers/[^/]+/'],
   // NodeNext imports end in .js; the TypeScript sources do not.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

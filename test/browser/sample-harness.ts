@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,8 +8,20 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { AppModule } from '../../sample/app.module.js';
 
-/** Debian's Chromium (`apt-get install chromium`); playwright-core downloads no browser. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Debian's Chromium (`apt-get install chromium`), used when the machine has it. */
+export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * The browser to drive: the system Chromium when present, else the one the
+ * `@sparticuz/chromium` dev dependency ships inside its npm package (unpacked
+ * to the temp folder on first use), so `npm install && npm test` needs no
+ * apt step. playwright-core itself downloads no browser.
+ */
+async function chromiumPath(): Promise<string> {
+  if (existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
+  const { default: bundled } = await import('@sparticuz/chromium');
+  return bundled.executablePath();
+}
 
 /** Where the browser tests leave a screenshot of each page (gitignored). */
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-output', 'screenshots');
@@ -23,9 +36,9 @@ export async function startSample(): Promise<{ app: INestApplication; baseURL: s
 }
 
 /** Headless Chromium, quiet: no sandbox (containers), no GPU, no calls home. */
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: await chromiumPath(),
     headless: true,
     args: [
       '--no-sandbox',

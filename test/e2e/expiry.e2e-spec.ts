@@ -5,6 +5,7 @@ import { createHarness, type Harness } from '../support/session-harness.js';
 import { adapterVariants, storeVariants } from '../support/variants.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Lifetimes of a second or so: wide enough that a loaded machine's slow request stays inside them.
 
 describe.each(adapterVariants.map((a) => [a.name, a] as const))(
   'expiry and touch (%s + MemoryStore)',
@@ -17,17 +18,17 @@ describe.each(adapterVariants.map((a) => [a.name, a] as const))(
     });
 
     it('ends a session after maxAge of inactivity', async () => {
-      h = await createHarness({ adapter, store: memory, options: { maxAge: 300 } });
+      h = await createHarness({ adapter, store: memory, options: { maxAge: 1_000 } });
       const first = await request(h.server).get('/counter');
       const cookie = sessionCookie(first)!;
       expect(setCookies(first)[0]).toMatch(/Max-Age=1;/);
       expect((await request(h.server).get('/counter').set('Cookie', cookie)).body.visits).toBe(2);
-      await sleep(450);
+      await sleep(1_300);
       expect((await request(h.server).get('/counter').set('Cookie', cookie)).body.visits).toBe(1);
     });
 
     it('keeps a session alive while it is used (each write extends it)', async () => {
-      h = await createHarness({ adapter, store: memory, options: { maxAge: 400 } });
+      h = await createHarness({ adapter, store: memory, options: { maxAge: 1_000 } });
       // The cookie is sent by hand: supertest's jar expires it by its Expires
       // attribute, which has whole seconds only and may lie in the past already.
       let cookie: string | undefined;
@@ -41,14 +42,14 @@ describe.each(adapterVariants.map((a) => [a.name, a] as const))(
     });
 
     it('touches an unchanged session at most once per touchAfter', async () => {
-      h = await createHarness({ adapter, store: memory, options: { maxAge: 60_000, touchAfter: 200 } });
+      h = await createHarness({ adapter, store: memory, options: { maxAge: 60_000, touchAfter: 1_000 } });
       const first = await request(h.server).post('/set/a').send({ value: 1 });
       const cookie = sessionCookie(first)!;
       const touch = jest.spyOn(h.store, 'touch' as never);
       await request(h.server).get('/read').set('Cookie', cookie);
       await request(h.server).get('/read').set('Cookie', cookie);
       expect(touch).not.toHaveBeenCalled();
-      await sleep(250);
+      await sleep(1_100);
       const touched = await request(h.server).get('/read').set('Cookie', cookie);
       expect(touch).toHaveBeenCalledTimes(1);
       expect(sessionCookie(touched)).toBe(cookie); // the cookie's expiry is refreshed with the store's

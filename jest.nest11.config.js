@@ -1,0 +1,27 @@
+/**
+ * The same suites on the lowest supported Nest 11 minor and ioredis 5 (the
+ * dependency set in test/nest11, installed by test/run-suite.mjs before this run): every
+ * import of @nestjs/* and ioredis, the library's own included, resolves
+ * there. TypeScript still checks against the root's Nest 12 types in the
+ * Nest 12 run, so this run only transpiles.
+ */
+import base from './jest.config.js';
+
+const nest11 = '<rootDir>/test/nest11/node_modules';
+// Read by test/e2e/nest-line.e2e-spec.ts, which checks that this run loads Nest 11.
+process.env.NEST_LINE = '11';
+
+export default {
+  ...base,
+  displayName: 'nest 11',
+  moduleNameMapper: {
+    '^(@nestjs/[^/]+|ioredis)$': `${nest11}/$1`,
+    '^(@nestjs/[^/]+|ioredis)/(.*)$': `${nest11}/$1/$2`,
+    ...base.moduleNameMapper,
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true }],
+  },
+  // The packed tarball and the consumer projects bring their own Nest: they run once.
+  testPathIgnorePatterns: ['/node_modules/', '/test/packaging/', '/test/consumers/'],
+};

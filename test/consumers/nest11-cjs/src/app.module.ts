@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { MemoryStore, SessionModule } from 'nest-sessions';
+import { AppController } from './app.controller';
+
+@Module({
+  imports: [
+    SessionModule.forRoot({
+      secret: process.env.SESSION_SECRET ?? 'consumer-fixture-secret-0123456789abcdef',
+      store: new MemoryStore(),
+    }),
+  ],
+  controllers: [AppController],
+})
+export class AppModule {}
