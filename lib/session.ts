@@ -17,6 +17,31 @@ export interface RegenerateOptions {
   keep?: readonly string[];
 }
 
+/**
+ * What every session has beside its data: the public face of `Session`
+ * (see `SessionData` for the data's keys).
+ */
+export interface SessionMembers {
+  /** The public session id (a hash of the secret token: safe to log and to show). */
+  readonly id: string;
+  /** True until the session has been saved to the store. */
+  readonly isNew: boolean;
+  /** The cookie as it applies to this session. */
+  readonly cookie: SessionCookie;
+  /** Save now (the module also saves after the handler when data changed). */
+  save(): Promise<void>;
+  /** Replace the data with what the store holds now. */
+  reload(): Promise<this>;
+  /** New id, old record destroyed, data cleared except `keep`. Call it at login and on every privilege change. */
+  regenerate(options?: RegenerateOptions): Promise<this>;
+  /** Remove the session from the store and clear the cookie. */
+  destroy(): Promise<void>;
+  /** Extend the expiry now. */
+  touch(): Promise<void>;
+  /** The data, for `JSON.stringify(session)` and `res.json(session)`. */
+  toJSON(): Record<string, unknown>;
+}
+
 /** @internal What a Session delegates its methods to (the session runtime). */
 export interface SessionControls {
   save(session: Session): Promise<void>;
@@ -35,12 +60,13 @@ export let setInternals!: (session: Session, internals: unknown) => void;
 export let controlsOf!: (session: unknown) => SessionControls | undefined;
 
 /**
- * The session of one request, as `@Session()` gives it. Data lives on the
+ * @internal The session of one request, as `@Session()` gives it (typed for
+ * users as `Session` from the package root: these members and `SessionData`). Data lives on the
  * object itself (`session.userId = 7`) and must be JSON-serialisable. The
  * methods and `id`, `isNew`, `cookie` are reserved: assigning to them throws,
  * and data keys of those names are dropped at load and refused at save.
  */
-export class Session {
+export class Session implements SessionMembers {
   [key: string]: unknown;
 
   // Private slots, invisible to the data (keys, spread, JSON): cheaper than
@@ -82,13 +108,13 @@ export class Session {
   }
 
   /** Replace the data with what the store holds now. */
-  reload(): Promise<Session> {
-    return ctl(this).reload(this);
+  reload(): Promise<this> {
+    return ctl(this).reload(this) as Promise<this>;
   }
 
   /** New id, old record destroyed, data cleared except `keep`. Call it at login and on every privilege change. */
-  regenerate(options?: RegenerateOptions): Promise<Session> {
-    return ctl(this).regenerate(this, options);
+  regenerate(options?: RegenerateOptions): Promise<this> {
+    return ctl(this).regenerate(this, options) as Promise<this>;
   }
 
   /** Remove the session from the store and clear the cookie. */
