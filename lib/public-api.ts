@@ -4,6 +4,7 @@ export { Session } from './decorators/session.decorator.js';
 export { UseSession } from './decorators/use-session.decorator.js';
 export type { RegenerateOptions, SessionCookie, SessionMembers } from './session.js';
 export type { SessionData, SessionKey, SessionValues } from './session-data.js';
+export type { SessionCallback } from './session-callback.js';
 export type {
   SessionCookieOptions,
   SessionModuleOptions,

@@ -68,7 +68,7 @@ export class SessionService {
 
   /** New id, old record destroyed, data cleared except `keep`. Use at login and on every privilege change. */
   async regenerate(session?: Session, options?: RegenerateOptions): Promise<Session> {
-    return (session ?? (await this.current())).regenerate(options);
+    return (session ?? (await this.current())).regenerate(options ?? {});
   }
 
   /** Remove the session from the store and clear the client's cookie. */

@@ -1,3 +1,4 @@
+import { settle, type SessionCallback } from './session-callback.js';
 import type { SessionCookieOptions } from './session.options.js';
 
 /** The cookie as it applies to this session: effective options and expiry. */
@@ -28,16 +29,22 @@ export interface SessionMembers {
   readonly isNew: boolean;
   /** The cookie as it applies to this session. */
   readonly cookie: SessionCookie;
-  /** Save now (the module also saves after the handler when data changed). */
-  save(): Promise<void>;
+  /**
+   * Save now (the module also saves after the handler when data changed).
+   * Each method also takes express-session's trailing callback, called once
+   * with the error or `null`; the promise is returned either way.
+   */
+  save(callback?: SessionCallback): Promise<void>;
   /** Replace the data with what the store holds now. */
-  reload(): Promise<this>;
-  /** New id, old record destroyed, data cleared except `keep`. Call it at login and on every privilege change. */
-  regenerate(options?: RegenerateOptions): Promise<this>;
+  reload(callback?: SessionCallback): Promise<this>;
+  /** New id, old record destroyed, data cleared. Call it at login and on every privilege change. */
+  regenerate(callback?: SessionCallback): Promise<this>;
+  /** New id, old record destroyed, data cleared except `keep`. */
+  regenerate(options: RegenerateOptions, callback?: SessionCallback): Promise<this>;
   /** Remove the session from the store and clear the cookie. */
-  destroy(): Promise<void>;
+  destroy(callback?: SessionCallback): Promise<void>;
   /** Extend the expiry now. */
-  touch(): Promise<void>;
+  touch(callback?: SessionCallback): Promise<void>;
   /** The data, for `JSON.stringify(session)` and `res.json(session)`. */
   toJSON(): Record<string, unknown>;
 }
@@ -102,29 +109,27 @@ export class Session implements SessionMembers {
     return ctl(this).describe(this).cookie;
   }
 
-  /** Save now (the module also saves after the handler when data changed). */
-  save(): Promise<void> {
-    return ctl(this).save(this);
+  save(callback?: SessionCallback): Promise<void> {
+    return settle(ctl(this).save(this), callback);
   }
 
-  /** Replace the data with what the store holds now. */
-  reload(): Promise<this> {
-    return ctl(this).reload(this) as Promise<this>;
+  reload(callback?: SessionCallback): Promise<this> {
+    return settle(ctl(this).reload(this) as Promise<this>, callback);
   }
 
-  /** New id, old record destroyed, data cleared except `keep`. Call it at login and on every privilege change. */
-  regenerate(options?: RegenerateOptions): Promise<this> {
-    return ctl(this).regenerate(this, options) as Promise<this>;
+  regenerate(callback?: SessionCallback): Promise<this>;
+  regenerate(options: RegenerateOptions, callback?: SessionCallback): Promise<this>;
+  regenerate(options?: RegenerateOptions | SessionCallback, callback?: SessionCallback): Promise<this> {
+    if (typeof options === 'function') return this.regenerate({}, options);
+    return settle(ctl(this).regenerate(this, options) as Promise<this>, callback);
   }
 
-  /** Remove the session from the store and clear the cookie. */
-  destroy(): Promise<void> {
-    return ctl(this).destroy(this);
+  destroy(callback?: SessionCallback): Promise<void> {
+    return settle(ctl(this).destroy(this), callback);
   }
 
-  /** Extend the expiry now. */
-  touch(): Promise<void> {
-    return ctl(this).touch(this);
+  touch(callback?: SessionCallback): Promise<void> {
+    return settle(ctl(this).touch(this), callback);
   }
 
   /** The data, for `JSON.stringify(session)` and `res.json(session)`. */
