@@ -21,6 +21,8 @@ export interface RequestState {
   replying: boolean;
   /** The response's send is held for the commit (see commit-hooks.ts). */
   held: boolean;
+  /** The Set-Cookie this module put on the response, the one a later one replaces. */
+  sentCookie?: string;
 }
 
 const STATE = Symbol('nest-sessions:request');
