@@ -1,16 +1,10 @@
 import { settle, type SessionCallback } from './session-callback.js';
-import type { SessionCookieOptions } from './session.options.js';
+import type { SessionCookie } from './session-cookie.js';
 
-/** The cookie as it applies to this session: effective options and expiry. */
-export interface SessionCookie extends Required<Pick<SessionCookieOptions, 'path' | 'httpOnly' | 'sameSite'>> {
-  domain: string | undefined;
-  /** Whether the cookie is sent with the Secure attribute on this request. */
-  secure: boolean;
-  /** When the session idles out, or null when it never does. */
-  expires: Date | null;
-  /** Milliseconds until `expires`, or null. */
-  maxAge: number | null;
-}
+export type { SessionCookie } from './session-cookie.js';
+
+/** What `session.cookie = …` accepts: a new `maxAge` or `expires` (the other attributes only unchanged). */
+export type SessionCookieInput = Partial<SessionCookie>;
 
 /** Options of `regenerate`. */
 export interface RegenerateOptions {
@@ -27,8 +21,13 @@ export interface SessionMembers {
   readonly id: string;
   /** True until the session has been saved to the store. */
   readonly isNew: boolean;
-  /** The cookie as it applies to this session. */
-  readonly cookie: SessionCookie;
+  /**
+   * The cookie as it applies to this session. Assign `cookie.maxAge` (ms) or
+   * `cookie.expires`, or `cookie = { maxAge }`, to give this session its own
+   * lifetime ("remember me").
+   */
+  get cookie(): SessionCookie;
+  set cookie(value: SessionCookieInput);
   /**
    * Save now (the module also saves after the handler when data changed).
    * Each method also takes express-session's trailing callback, called once
@@ -56,7 +55,9 @@ export interface SessionControls {
   regenerate(session: Session, options?: RegenerateOptions): Promise<Session>;
   destroy(session: Session): Promise<void>;
   touch(session: Session): Promise<void>;
-  describe(session: Session): { id: string; isNew: boolean; cookie: SessionCookie };
+  describe(session: Session): { id: string; isNew: boolean };
+  cookieOf(session: Session): SessionCookie;
+  assignCookie(session: Session, value: SessionCookieInput): void;
 }
 
 /** @internal The runtime's bookkeeping of a session (set by the runtime when it builds one). */
@@ -70,7 +71,8 @@ export let controlsOf!: (session: unknown) => SessionControls | undefined;
  * @internal The session of one request, as `@Session()` gives it (typed for
  * users as `Session` from the package root: these members and `SessionData`). Data lives on the
  * object itself (`session.userId = 7`) and must be JSON-serialisable. The
- * methods and `id`, `isNew`, `cookie` are reserved: assigning to them throws,
+ * methods and `id`, `isNew`, `cookie` are reserved: assigning to them throws
+ * (`cookie` takes a new lifetime only),
  * and data keys of those names are dropped at load and refused at save.
  */
 export class Session implements SessionMembers {
@@ -106,7 +108,11 @@ export class Session implements SessionMembers {
   }
 
   get cookie(): SessionCookie {
-    return ctl(this).describe(this).cookie;
+    return ctl(this).cookieOf(this);
+  }
+
+  set cookie(value: SessionCookieInput) {
+    ctl(this).assignCookie(this, value);
   }
 
   save(callback?: SessionCallback): Promise<void> {
