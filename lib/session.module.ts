@@ -1,22 +1,18 @@
 import {
   Inject,
-  Injectable,
   Logger,
   Module,
-  Optional,
   type DynamicModule,
   type LoggerService,
   type NestModule,
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
-import { commitBeforeNestReplies } from './lifecycle/commit-hooks.js';
-import { installPlatformHook, type HttpAdapterLike } from './lifecycle/platform-hook.js';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { SessionHttpHooks } from './lifecycle/http-hooks.js';
 import { SessionInterceptor } from './lifecycle/session.interceptor.js';
 import { SessionRuntime } from './lifecycle/session-runtime.js';
 import { StoreGateway } from './lifecycle/store-gateway.js';
-import { SessionPipe } from './decorators/session.decorator.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_LOGGER } from './session.constants.js';
 import {
   SESSION_ASYNC_OPTIONS_TYPE,
@@ -36,36 +32,6 @@ function isStoreInstance(store: unknown): store is SessionStore {
     store instanceof SessionStore ||
     (typeof store === 'object' && store !== null && typeof (store as SessionStore).get === 'function')
   );
-}
-
-/**
- * @internal Installs the HTTP hooks of one application, once, before Nest
- * registers its routes: the platform hook (platform-hook.ts) and the commit
- * before Nest's replies (commit-hooks.ts). Nothing without an HTTP adapter
- * (microservices, standalone contexts).
- */
-@Injectable()
-export class SessionHttpHooks implements OnApplicationShutdown {
-  private installed = false;
-  private restore: (() => void) | undefined;
-
-  constructor(
-    private readonly runtime: SessionRuntime,
-    @Optional() private readonly host?: HttpAdapterHost,
-  ) {}
-
-  install(): void {
-    const adapter = this.host?.httpAdapter as (HttpAdapterLike & object) | undefined;
-    if (this.installed || !adapter) return;
-    this.installed = true;
-    installPlatformHook(adapter, this.runtime);
-    this.restore = commitBeforeNestReplies(adapter, this.runtime);
-  }
-
-  onApplicationShutdown(): void {
-    this.restore?.();
-    this.restore = undefined;
-  }
 }
 
 const providers: Provider[] = [
@@ -104,7 +70,6 @@ const providers: Provider[] = [
   SessionRuntime,
   SessionService,
   SessionInterceptor,
-  SessionPipe,
   SessionHttpHooks,
   WsHandshakeCapture,
   {
@@ -150,8 +115,9 @@ export class SessionModule extends SessionConfigurableModule implements NestModu
       ...base,
       global: true,
       providers: [...(base.providers ?? []), ...providers],
-      // The runtime and the pipe are resolved by Nest in the modules whose handlers use `@Session()`.
-      exports: [SessionService, SessionStore, SessionRuntime, SessionPipe, SessionInterceptor],
+      // Nest builds the `@Session()` pipe and `@UseSession()`'s interceptor in the
+      // modules of the handlers that use them: they need the runtime from there.
+      exports: [SessionService, SessionStore, SessionRuntime],
     };
   }
 

@@ -48,7 +48,7 @@ export interface SessionMembers {
   toJSON(): Record<string, unknown>;
 }
 
-/** @internal What a Session delegates its methods to (the session runtime). */
+/** @internal What a Session delegates its methods to (lifecycle/session-methods.ts). */
 export interface SessionControls {
   save(session: Session): Promise<void>;
   reload(session: Session): Promise<Session>;
@@ -60,11 +60,11 @@ export interface SessionControls {
   assignCookie(session: Session, value: SessionCookieInput): void;
 }
 
-/** @internal The runtime's bookkeeping of a session (set by the runtime when it builds one). */
+/** @internal The module's bookkeeping of a session (set by lifecycle/session-factory.ts when it builds one). */
 export let internalsOf!: (session: Session) => unknown;
 /** @internal */
 export let setInternals!: (session: Session, internals: unknown) => void;
-/** @internal The runtime a session belongs to, if it is a Session at all. */
+/** @internal The methods a session delegates to (one per SessionModule), if it is a Session at all. */
 export let controlsOf!: (session: unknown) => SessionControls | undefined;
 
 /**

@@ -4,7 +4,7 @@ import { CSRF_FIELD, csrfMatches } from './csrf.js';
 
 /**
  * Refuses (403) a form post whose `_csrf` field is not the session's CSRF
- * token. Guards run before the interceptor, so the session is loaded here
+ * token. Guards run before the handler's parameter pipes, so the session is loaded here
  * with `load(ctx)`; the handler gets the same object.
  */
 @Injectable()

@@ -9,18 +9,19 @@ import { nothingToRelease } from '../http/servers/built-server.js';
 
 /**
  * What most applications have: a provider that injects SessionService (for
- * regenerate at login, "log out everywhere"). It makes the module's
- * interceptor global, as any route could then reach the session.
+ * regenerate at login, "log out everywhere"), here with `requestContext: true`
+ * so its methods work without a session argument (the platform hook then
+ * runs every request in its async context).
  */
 @Injectable()
 class AccountService {
   constructor(readonly sessions: SessionService) {}
 }
 
-/** The bench's module app (MemoryStore, `@Session()` routes) plus a provider injecting SessionService. */
+/** The bench's module app (MemoryStore, `@Session()` routes) plus a provider injecting SessionService, with `requestContext`. */
 export async function buildWithSessionService(platform: Platform): Promise<BuiltServer> {
   @Module({
-    imports: [SessionModule.forRoot({ secret: SECRET, store: new MemoryStore(), logger: false })],
+    imports: [SessionModule.forRoot({ secret: SECRET, store: new MemoryStore(), logger: false, requestContext: true })],
     controllers: [ModuleController],
     providers: [AccountService],
   })

@@ -47,7 +47,7 @@ const SUBJECTS: { variant: string; label: string; build: (p: Platform) => Promis
   },
   {
     variant: 'module-memory-service',
-    label: 'the same + a provider injecting SessionService',
+    label: 'the same + SessionService injected, `requestContext: true`',
     build: buildWithSessionService,
   },
 ];

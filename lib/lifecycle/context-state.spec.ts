@@ -19,13 +19,13 @@ class MethodGateway {
 }
 
 /** A gateway message's context, as Nest builds it, for a client whose handshake is known. */
-function wsContext(type: Function): ExecutionContext {
+function wsContext(type: new () => { message(): void }): ExecutionContext {
   const client = { request: { headers: {}, socket: {}, url: '/' } };
   const args = [client, {}];
   return {
     getType: () => 'ws',
     getClass: () => type,
-    getHandler: () => (type.prototype as { message: Function }).message,
+    getHandler: () => type.prototype.message,
     getArgs: () => args,
     switchToWs: () => ({ getClient: () => client, getData: () => ({}), getPattern: () => 'message' }),
   } as unknown as ExecutionContext;

@@ -2,10 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestState } from './request-state.js';
 
 /**
- * The request being handled, for SessionService calls made without a session
- * argument. What is stored is the request's state, or (when a platform hook
- * enters the context before anything knows whether the session is needed) a
- * function that creates it on first use.
+ * The request or gateway message being handled: for SessionService calls
+ * made without a session argument (`requestContext`), and for `@Session()`
+ * in gateways (see session.decorator.ts). What is stored is the state, or
+ * (when the platform hook enters the context before anything knows whether
+ * the session is needed) a function that creates it on first use.
  */
 type Current = RequestState | (() => RequestState);
 

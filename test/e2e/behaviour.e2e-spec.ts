@@ -8,10 +8,11 @@ import { connectRedis, deleteByPrefix, uniquePrefix } from '../support/redis.js'
  * One behaviour in every configuration. The app (test/fixtures/behaviour-app,
  * compiled with tsc by `pretest`, as users build) runs in a process of its
  * own per configuration × platform × store, and every cell must answer the
- * same: sessions in wrapped, inherited and plain handlers, saved when the
- * handler throws, before `@Res()`, `@Redirect()` and `StreamableFile`
- * answers, with the changes of the app's own interceptors after the handler,
- * and a failed commit rendered by the app's exception filter.
+ * same: sessions in wrapped, inherited, request-scoped and plain handlers,
+ * saved when the handler throws, before `@Res()`, `@Redirect()` and
+ * `StreamableFile` answers, with the changes of the app's own interceptors
+ * after the handler, and a failed commit rendered by the app's exception
+ * filter.
  */
 
 const CONFIGURATIONS = ['plain', 'service', 'rolling', 'context'] as const;
@@ -61,6 +62,7 @@ describe.each(cells)('behaviour (%s, %s, %s)', (configuration, platform, store) 
     'inherited/count',
     'only-wrapped/a',
     'only-wrapped/b',
+    'scoped/count',
   ])('counts 1, 2, 3 with one cookie on %s', async (route) => {
     const first = await request(app.url).get(`/${route}`).expect(200, { count: 1 });
     const cookie = sessionCookie(first);
@@ -117,10 +119,13 @@ describe.each(cells)('behaviour (%s, %s, %s)', (configuration, platform, store) 
         expect(res.text).toBe('<h1>Back soon</h1>');
         expect(sessionCookie(res)).toBeUndefined();
       }
-      // A @Res() answer is on its way when the commit fails: the store's 503, directly.
-      const raw = await request(app.url).get('/raw').expect(503);
-      expect(raw.body.statusCode).toBe(503);
-      expect(sessionCookie(raw)).toBeUndefined();
+      // A @Res() answer is on its way when the commit fails, and an exception filter
+      // does not await its reply: the store's 503, directly, instead of a false answer.
+      for (const route of ['/raw', '/throws']) {
+        const res = await request(app.url).get(route).expect(503);
+        expect(res.body.statusCode).toBe(503);
+        expect(sessionCookie(res)).toBeUndefined();
+      }
     } finally {
       await request(app.url).post('/test/store?down=0').expect(200);
     }

@@ -32,10 +32,10 @@ import { SECRET } from '../support/session-harness.js';
 import { adapterVariants, storeVariants, type AdapterVariant } from '../support/variants.js';
 
 /**
- * Apps that reach the session through `@Session()` only (nothing injects
- * SessionService): no global interceptor; the parameter's pipe hydrates and
- * the session is committed just before Nest replies, or when the response is
- * sent. Everything a handler can do must behave as with the interceptor.
+ * Apps that reach the session through `@Session()` (nothing injects
+ * SessionService but a guard): the parameter's pipe hydrates and the
+ * session is committed just before Nest replies, or when the response is
+ * sent, whatever the handler does with the response.
  */
 
 interface AnyResponse {

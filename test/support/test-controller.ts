@@ -22,7 +22,7 @@ interface RawResponse {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A guard that can only see the session through SessionService.load (guards run before interceptors). */
+/** A guard that can only see the session through SessionService.load (guards run before parameter pipes). */
 @Injectable()
 export class LoggedInGuard implements CanActivate {
   constructor(private readonly sessions: SessionService) {}

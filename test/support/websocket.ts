@@ -16,7 +16,7 @@ import { Session, SessionService, UseSession } from '../../lib/index.js';
 /** Every message carries an id the reply echoes, so concurrent calls on one socket can be told apart. */
 type Message = { id: number } & Record<string, unknown>;
 
-/** A guard that reads the session of a gateway message (guards run before interceptors). */
+/** A guard that reads the session of a gateway message (guards run before parameter pipes). */
 @Injectable()
 export class WsLoggedInGuard implements CanActivate {
   constructor(private readonly sessions: SessionService) {}
