@@ -29,12 +29,16 @@ describe.each(CELLS)('Passport login (%s, %s, %s)', (platform, mode, store) => {
   const prefix = uniquePrefix(`passport-${platform}-${mode}`);
 
   beforeAll(async () => {
-    app = await startAppProcess('test/fixtures/passport-app/main.js', {
-      PLATFORM: platform,
-      MODE: mode,
-      STORE: store,
-      SESSION_PREFIX: prefix,
-    });
+    app = await startAppProcess(
+      'test/fixtures/passport-app/main.js',
+      {
+        PLATFORM: platform,
+        MODE: mode,
+        STORE: store,
+        SESSION_PREFIX: prefix,
+      },
+      { followNestLine: true },
+    );
   });
 
   afterAll(async () => {
@@ -82,6 +86,11 @@ describe.each(CELLS)('Passport login (%s, %s, %s)', (platform, mode, store) => {
     await request(app.url).get('/profile').set('Cookie', cookie).expect(200);
     await request(app.url).post('/logout').set('Cookie', cookie).expect(201);
     await request(app.url).get('/profile').set('Cookie', cookie).expect(403);
+  });
+
+  it('runs on the Nest line of this run', async () => {
+    const { core } = (await request(app.url).get('/nest-line').expect(200)).body as { core: string };
+    expect(core.includes('/test/nest11/')).toBe(process.env.NEST_LINE === '11');
   });
 
   it('a route that never touches the session answers as usual', async () => {
