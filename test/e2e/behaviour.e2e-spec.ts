@@ -44,6 +44,11 @@ describe.each(cells)('behaviour (%s, %s, %s)', (configuration, platform, store) 
     await client.quit();
   });
 
+  it('runs on the Nest line of this run', async () => {
+    const { version } = (await request(app.url).get('/test/nest').expect(200)).body as { version: string };
+    expect(version.split('.')[0]).toBe(process.env.NEST_LINE ?? '12');
+  });
+
   async function login(): Promise<string> {
     const cookie = sessionCookie(await request(app.url).post('/login').expect(200));
     expect(cookie).toBeDefined();

@@ -29,16 +29,12 @@ describe.each(CELLS)('Passport login (%s, %s, %s)', (platform, mode, store) => {
   const prefix = uniquePrefix(`passport-${platform}-${mode}`);
 
   beforeAll(async () => {
-    app = await startAppProcess(
-      'test/fixtures/passport-app/main.js',
-      {
-        PLATFORM: platform,
-        MODE: mode,
-        STORE: store,
-        SESSION_PREFIX: prefix,
-      },
-      { followNestLine: true },
-    );
+    app = await startAppProcess('test/fixtures/passport-app/main.js', {
+      PLATFORM: platform,
+      MODE: mode,
+      STORE: store,
+      SESSION_PREFIX: prefix,
+    });
   });
 
   afterAll(async () => {

@@ -10,28 +10,15 @@ export interface AppProcess {
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-
-export interface AppProcessOptions {
-  /**
-   * Run the app on the Nest line of this jest run: in the Nest 11 run
-   * (jest.nest11.config.js sets NEST_LINE=11), `@nestjs/*` and ioredis
-   * resolve in test/nest11 (test/support/nest-line-hooks.mjs).
-   */
-  followNestLine?: boolean;
-}
+/** On the Nest 11 line (jest.nest11.config.js), forked apps load Nest 11 too. */
+const execArgv =
+  process.env.NEST_LINE === '11' ? ['--import', fileURLToPath(new URL('./nest11-register.mjs', import.meta.url))] : [];
 
 /** Fork `.test-dist/<entry>` with `env` and wait (at most 15 s) for it to report its port. */
-export function startAppProcess(
-  entry: string,
-  env: Record<string, string>,
-  options: AppProcessOptions = {},
-): Promise<AppProcess> {
-  const onNest11 = options.followNestLine === true && process.env.NEST_LINE === '11';
+export function startAppProcess(entry: string, env: Record<string, string>): Promise<AppProcess> {
   const child: ChildProcess = fork(`${root}.test-dist/${entry}`, [], {
     env: { ...process.env, ...env },
-    execArgv: onNest11
-      ? [...process.execArgv, '--import', `${root}test/support/nest-line-register.mjs`]
-      : process.execArgv,
+    execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
