@@ -7,7 +7,9 @@ import type { SessionCookieOptions } from './session.options.js';
  * TTL, later touches and `rolling`, kept across `regenerate`, capped by
  * `absoluteMaxAge`, and stored with the session so later requests keep it.
  */
-export interface SessionCookie extends Required<Pick<SessionCookieOptions, 'path' | 'httpOnly' | 'sameSite'>> {
+export interface SessionCookie extends Readonly<
+  Required<Pick<SessionCookieOptions, 'path' | 'httpOnly' | 'sameSite'>>
+> {
   readonly domain: string | undefined;
   /** Whether the cookie is sent with the Secure attribute on this request. */
   readonly secure: boolean;
@@ -59,10 +61,14 @@ function describe(value: unknown): string {
   return typeof value === 'number' || value === null || value === undefined ? String(value) : typeof value;
 }
 
-/** A live cookie object: reads are current, assignments to `maxAge`/`expires` change the session's lifetime. */
+/**
+ * A live cookie object: reads are current, assignments to `maxAge`/`expires`
+ * change the session's lifetime. Frozen, so assigning another attribute
+ * throws (in strict code) instead of being silently ignored.
+ */
 export function liveCookie(source: CookieSource): SessionCookie {
   const now = source.snapshot();
-  return {
+  return Object.freeze({
     path: now.path,
     domain: now.domain,
     httpOnly: now.httpOnly,
@@ -84,7 +90,7 @@ export function liveCookie(source: CookieSource): SessionCookie {
     get originalMaxAge(): number | null {
       return source.snapshot().originalMaxAge;
     },
-  };
+  });
 }
 
 /** The keys `session.cookie = {…}` may carry beside `maxAge`/`expires`, when they equal the effective ones. */

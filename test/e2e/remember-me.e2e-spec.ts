@@ -45,14 +45,25 @@ class RememberController {
   }
 
   @Post('bad')
-  bad(@Session() session: Session, @Body() body: { value: unknown; via: 'maxAge' | 'expires' | 'object' }) {
+  bad(@Session() session: Session, @Body() body: { value: unknown; via: 'maxAge' | 'expires' | 'object' | 'path' }) {
     try {
       if (body.via === 'maxAge') session.cookie.maxAge = body.value as number;
       else if (body.via === 'expires') session.cookie.expires = new Date(body.value as string);
+      else if (body.via === 'path') session.cookie = { path: body.value as string };
       else session.cookie = { maxAge: body.value as number };
       return { error: null };
     } catch (error) {
       return { error: (error as Error).message };
+    }
+  }
+
+  @Post('attribute')
+  attribute(@Session() session: Session) {
+    try {
+      (session.cookie as { path: string }).path = '/elsewhere';
+      return { error: null, path: session.cookie.path };
+    } catch (error) {
+      return { error: (error as Error).name, path: session.cookie.path };
     }
   }
 }
@@ -155,6 +166,13 @@ describe.each(cells)('remember me (%s)', (_name, adapter, storeVariant: StoreVar
     expect(res.body.error).toMatch(
       /session\.cookie\.(maxAge must be a whole number of milliseconds >= 0|expires must be a valid Date)/,
     );
+  });
+
+  it("the cookie's other attributes are the module's: a per-session one is refused, never silently dropped", async () => {
+    const res = await request(h.server).post('/rm/bad').send({ via: 'path', value: '/elsewhere' }).expect(201);
+    expect(res.body.error).toMatch(/session\.cookie\.path cannot be set per session/);
+    const direct = await request(h.server).post('/rm/attribute').expect(201);
+    expect(direct.body).toEqual({ error: 'TypeError', path: '/' });
   });
 
   it('absoluteMaxAge caps it', async () => {

@@ -31,6 +31,22 @@ export class TypedController {
     // The members are there beside the data.
     expectType<string>(session.id);
     expectType<boolean>(session.isNew);
+    // A per-session lifetime ("remember me"), the express-session way.
+    session.cookie.maxAge = 30 * 86_400_000;
+    session.cookie.expires = new Date(Date.now() + 86_400_000);
+    session.cookie = { maxAge: 86_400_000 };
+    expectType<number | null>(session.cookie.originalMaxAge);
+    // @ts-expect-error the cookie's other attributes are the module's
+    session.cookie.path = '/elsewhere';
+    // @ts-expect-error a lifetime is a number of ms
+    session.cookie.maxAge = '30d';
+    // express-session's callbacks beside the promises.
+    void session.save((error) => expectType<unknown>(error));
+    void session.regenerate({ keep: ['cart'] }, () => undefined);
+    void session.regenerate(() => undefined);
+    void session.destroy(() => undefined);
+    // @ts-expect-error regenerate's options come first
+    void session.regenerate(() => undefined, { keep: ['cart'] });
     return session.visits ?? 0;
   }
 
