@@ -7,7 +7,7 @@ import { AppController } from './app.controller.js';
     SessionModule.forRoot({
       secret: process.env.SESSION_SECRET ?? 'consumer-fixture-secret-0123456789abcdef',
       store: new MemoryStore(),
-      // login and logout call SessionService without a session: it needs the current request.
+      // The controller calls SessionService without a session argument.
       requestContext: true,
     }),
   ],
