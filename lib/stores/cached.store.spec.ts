@@ -109,21 +109,48 @@ describe('CachedStore', () => {
     expect(() => new CachedStore(new MemoryStore(), { maxSize: 10, ttl: 10, ...bad })).toThrow(`"${name}"`);
   });
 
-  describe('with a subscriber (real Redis)', () => {
+  it.each([
+    ['maxStaleness', { maxStaleness: 0 }],
+    ['pingInterval', { pingInterval: 0 }],
+    ['pingInterval', { maxStaleness: 100, pingInterval: 100 }],
+  ])('rejects a bad %s with a message naming it', (name, bad) => {
+    expect(() => new CachedStore(new MemoryStore(), { maxSize: 10, ttl: 10, ...bad })).toThrow(`"${name}"`);
+  });
+
+  it('a write drops the local copy before it starts, and an id whose write failed is not cached again', async () => {
+    const { store, inner } = local();
+    await inner.set('w', record({ v: 'old' }), 0);
+    await store.get('w');
+    expect(store.stats().size).toBe(1);
+    // The write is applied, but its caller hears a failure (a timeout, say): its outcome is unknown here.
+    jest.spyOn(inner, 'patch').mockImplementationOnce(async (id, changes, ttl) => {
+      expect(store.stats().size).toBe(0); // dropped before the inner write began
+      await MemoryStore.prototype.patch.call(inner, id, changes, ttl);
+      throw new Error('timed out');
+    });
+    await expect(store.patch('w', { set: { v: 'new' }, unset: [], meta: record().meta }, 0)).rejects.toThrow();
+    const get = jest.spyOn(inner, 'get');
+    for (let i = 0; i < 3; i++) expect((await store.get('w'))!.data.v).toBe('new');
+    expect(get).toHaveBeenCalledTimes(3); // read through each time, never cached while unsettled
+    expect(store.stats().size).toBe(0);
+  });
+
+  describe('with a subscriber in front of a RedisStore (server-assisted, real Redis)', () => {
     let client: Redis;
     const prefix = uniquePrefix('cached-spec');
     beforeAll(async () => {
       client = await connectRedis();
+      client.setMaxListeners(50); // each RedisStore made here listens for the shared client's errors
     });
     afterAll(async () => {
       await deleteByPrefix(client, prefix);
       await client.quit();
     });
 
-    async function node(instanceId?: string) {
+    async function node(options: { maxStaleness?: number } = {}) {
       const subscriber = await connectRedis();
       const inner = new RedisStore({ client, prefix });
-      const store = new CachedStore(inner, { maxSize: 100, ttl: 60_000, subscriber, instanceId });
+      const store = new CachedStore(inner, { maxSize: 100, ttl: 60_000, subscriber, ...options });
       closers.push(async () => {
         await store.close();
         await subscriber.quit();
@@ -132,19 +159,64 @@ describe('CachedStore', () => {
       return { store, inner, subscriber };
     }
 
-    it('a write in one process drops the copy in the other, not in itself', async () => {
+    it('a write in one process drops the copy in every process; nothing is published', async () => {
       const a = await node();
       const b = await node();
       await a.store.set('x', record({ v: 1 }), 60_000);
       expect((await b.store.get('x'))!.data.v).toBe(1);
+      expect((await b.store.get('x'))!.data.v).toBe(1);
       const bGet = jest.spyOn(b.inner, 'get');
-      const aGet = jest.spyOn(a.inner, 'get');
+      const calls = jest.spyOn(client, 'call');
       await a.store.patch('x', { set: { v: 2 }, unset: [], meta: record().meta }, 60_000);
       await waitUntil(() => b.store.stats().size === 0);
       expect((await b.store.get('x'))!.data.v).toBe(2);
       expect((await a.store.get('x'))!.data.v).toBe(2);
+      expect((await b.store.get('x'))!.data.v).toBe(2);
       expect(bGet).toHaveBeenCalledTimes(1);
-      expect(aGet).toHaveBeenCalledTimes(0); // its own write: a patched copy is served
+      expect(calls.mock.calls.some(([command]) => /publish/i.test(command))).toBe(false);
+    });
+
+    it('after its own write, the writer’s next load is cached: Redis’s report of that write is not taken for news', async () => {
+      const a = await node();
+      await a.store.set('echo', record({ v: 0 }), 60_000);
+      for (let i = 1; i <= 20; i++) {
+        await a.store.patch('echo', { set: { v: i }, unset: [], meta: record().meta }, 60_000);
+        expect((await a.store.get('echo'))!.data.v).toBe(i); // a miss: loads what it just wrote
+        await sleep(5); // Redis's report of the write arrives meanwhile
+        const hits = a.store.stats().hits;
+        expect((await a.store.get('echo'))!.data.v).toBe(i);
+        expect(a.store.stats().hits).toBe(hits + 1);
+      }
+    });
+
+    it('a change by another process right after our own write still drops our copy', async () => {
+      const a = await node();
+      const b = await node();
+      await a.store.set('both', record({ v: 'a0' }), 60_000);
+      for (let i = 1; i <= 20; i++) {
+        await a.store.patch('both', { set: { v: `a${i}` }, unset: [], meta: record().meta }, 60_000);
+        const loaded = a.store.get('both'); // A's load races with B's write
+        await b.store.patch('both', { set: { v: `b${i}` }, unset: [], meta: record().meta }, 60_000);
+        await loaded;
+        await sleep(10); // B's report reaches A
+        expect((await a.store.get('both'))!.data.v).toBe(`b${i}`);
+      }
+    });
+
+    it('any client’s change of a session key invalidates, even one made outside CachedStore', async () => {
+      const a = await node();
+      await a.store.set('raw', record({ v: 1 }), 60_000);
+      await a.store.set('keep', record({ v: 1 }), 60_000);
+      await sleep(50); // Redis reports our own writes back too: let those arrive first
+      await a.store.get('raw');
+      await a.store.get('keep');
+      expect(a.store.stats().size).toBe(2);
+      await client.hset(`${prefix}{raw}`, 'd:v', '2');
+      await client.set(`other-${prefix}{keep}`, 'x'); // not under the prefix
+      await waitUntil(() => a.store.stats().size === 1);
+      expect((await a.store.get('raw'))!.data.v).toBe(2);
+      expect((await a.store.get('keep'))!.data.v).toBe(1);
+      await client.del(`other-${prefix}{keep}`);
     });
 
     it('an invalidation that arrives while a load is in flight wins over the load’s result (#70)', async () => {
@@ -161,37 +233,110 @@ describe('CachedStore', () => {
         return stale;
       });
       const loading = b.store.get('race');
+      const before = b.store.stats().invalidations;
       await a.store.patch('race', { set: { v: 'new' }, unset: [], meta: record().meta }, 60_000);
-      await waitUntil(() => b.store.stats().invalidations > 0);
+      await waitUntil(() => b.store.stats().invalidations > before);
       release();
       expect((await loading)!.data.v).toBe('old'); // that reader started before the write
       expect((await b.store.get('race'))!.data.v).toBe('new'); // but it was not cached
     });
 
-    it('ignores its own, foreign-channel and malformed messages without crashing (#75)', async () => {
-      const a = await node('proc-a');
-      await a.store.set('m', record({ v: 1 }), 60_000);
-      await a.store.get('m');
-      const channel = `${prefix}invalidate`;
+    it('a write that fails after Redis applied it still invalidates the other processes', async () => {
+      const a = await node();
+      const b = await node();
+      await a.store.set('f', record({ v: 'old' }), 60_000);
+      expect((await b.store.get('f'))!.data.v).toBe('old');
+      const realPatch = a.inner.patch.bind(a.inner);
+      jest.spyOn(a.inner, 'patch').mockImplementationOnce(async (id, changes, ttl) => {
+        await realPatch(id, changes, ttl);
+        throw new Error('Command timed out');
+      });
+      await expect(a.store.patch('f', { set: { v: 'new' }, unset: [], meta: record().meta }, 60_000)).rejects.toThrow();
+      await waitUntil(() => b.store.stats().size === 0, 1_000);
+      expect((await b.store.get('f'))!.data.v).toBe('new');
+    });
+
+    it('stops serving copies within maxStaleness when the link stops answering, and trusts it again after', async () => {
+      const a = await node({ maxStaleness: 300 });
+      await a.store.set('lease', record({ v: 1 }), 60_000);
+      await a.store.get('lease');
+      expect(a.store.isCaching).toBe(true);
+      // PINGs now go unanswered, as on a half-open link.
+      const tracked = (a.store as unknown as { feed: { tracked: Map<string, { connection: Redis }> } }).feed.tracked;
+      const connection = [...tracked.values()][0]!.connection;
+      const ping = jest.spyOn(connection, 'ping').mockImplementation(() => new Promise(() => undefined));
+      const cut = performance.now();
+      await waitUntil(() => !a.store.isCaching, 1_000);
+      expect(performance.now() - cut).toBeLessThan(300 + 100);
+      const get = jest.spyOn(a.inner, 'get');
+      await a.store.get('lease');
+      expect(get).toHaveBeenCalledTimes(1); // read through
+      ping.mockRestore();
+      await waitUntil(() => a.store.isCaching, 3_000); // reconnected, tracking again
+      await a.store.get('lease');
+      await a.store.get('lease');
+      expect(get).toHaveBeenCalledTimes(2);
+    });
+
+    it('rejects pub/sub options, which do not apply in front of a RedisStore', async () => {
+      const subscriber = await connectRedis();
+      closers.push(() => subscriber.quit());
+      const inner = new RedisStore({ client, prefix });
+      for (const extra of [{ channel: 'x' }, { instanceId: 'me' }, { publisher: client }]) {
+        expect(() => new CachedStore(inner, { maxSize: 1, ttl: 1, subscriber, ...extra })).toThrow('RedisStore');
+      }
+    });
+  });
+
+  describe('with a subscriber in front of another store (pub/sub, real Redis)', () => {
+    let client: Redis;
+    const channel = `${uniquePrefix('cached-pubsub')}invalidate`;
+    beforeAll(async () => {
+      client = await connectRedis();
+    });
+    afterAll(() => client.quit());
+
+    /** Two "processes" sharing one MemoryStore, as they would share any external store. */
+    async function pair() {
+      const shared = new MemoryStore();
+      const make = async (instanceId: string) => {
+        const subscriber = await connectRedis();
+        const store = new CachedStore(shared, {
+          maxSize: 100,
+          ttl: 60_000,
+          subscriber,
+          publisher: client,
+          channel,
+          instanceId,
+        });
+        closers.push(async () => {
+          await store.close();
+          await subscriber.quit();
+        });
+        await waitUntil(() => store.isCaching);
+        return store;
+      };
+      return { shared, a: await make('proc-a'), b: await make('proc-b') };
+    }
+
+    it('publishes after every write, also a failed one; ignores its own and malformed messages (#75)', async () => {
+      const { shared, a, b } = await pair();
+      await a.set('m', record({ v: 1 }), 60_000);
+      await a.get('m');
+      await b.get('m');
       for (const message of ['', 'no-space', ' lead', 'proc-a m', 'x'.repeat(10_000), '\u0000 \u0000']) {
         await client.publish(channel, message);
       }
       await client.publish('another-app:invalidate', 'proc-b m');
       await sleep(50);
-      expect(a.store.stats().size).toBe(1);
-      await client.publish(channel, 'proc-b m');
-      await waitUntil(() => a.store.stats().size === 0);
-    });
-
-    it('publishes only after the inner write succeeded', async () => {
-      const a = await node();
-      const publish = jest.spyOn(client, 'call');
-      jest.spyOn(a.inner, 'destroy').mockRejectedValueOnce(new Error('down'));
-      await expect(a.store.destroy('nope')).rejects.toThrow('down');
-      expect(publish.mock.calls.some(([command]) => command === 'publish')).toBe(false);
-      await a.store.destroy('nope');
-      expect(publish.mock.calls.some(([command]) => command === 'publish')).toBe(true);
-      publish.mockRestore();
+      expect(a.stats().size).toBe(1);
+      jest.spyOn(shared, 'patch').mockImplementationOnce(async (id, changes, ttl) => {
+        await MemoryStore.prototype.patch.call(shared, id, changes, ttl);
+        throw new Error('timed out');
+      });
+      await expect(a.patch('m', { set: { v: 2 }, unset: [], meta: record().meta }, 60_000)).rejects.toThrow();
+      await waitUntil(() => b.stats().size === 0);
+      expect((await b.get('m'))!.data.v).toBe(2);
     });
   });
 });

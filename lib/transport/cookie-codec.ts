@@ -9,11 +9,15 @@ export const FOREVER_SECONDS = 400 * 24 * 60 * 60;
 /**
  * Our cookie's value from a Cookie header. When the name appears more than
  * once, the first occurrence wins (browsers send the most specific path
- * first); the rest are ignored. Undecodable values count as absent.
+ * first); the rest are ignored. A value in double quotes (`sid="<token>"`,
+ * allowed by RFC 6265) is read without them. Undecodable values count as absent.
  */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header || !header.includes(name)) return undefined;
-  const value = parse(header)[name];
+  let value = parse(header)[name];
+  if (value !== undefined && value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+    value = value.slice(1, -1);
+  }
   return value !== undefined && value.length <= MAX_COOKIE_VALUE ? value : undefined;
 }
 

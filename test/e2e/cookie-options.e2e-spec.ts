@@ -91,4 +91,13 @@ describe('cookie options (express)', () => {
     expect(proto.body.data).toEqual({ who: 'A' });
     expect(({} as Record<string, unknown>).toString).toBe(Object.prototype.toString);
   });
+
+  it('reads a session cookie whose value is in double quotes (RFC 6265)', async () => {
+    h = await createHarness({ adapter: express, store: memory });
+    const cookie = sessionCookie(await request(h.server).post('/set/who').send({ value: 'Q' }))!;
+    const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
+    const quoted = await request(h.server).get('/read').set('Cookie', `${name}="${value}"`);
+    expect(quoted.body.data).toEqual({ who: 'Q' });
+    expect(quoted.body.isNew).toBe(false);
+  });
 });

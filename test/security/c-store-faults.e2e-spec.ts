@@ -271,7 +271,7 @@ describe('checklist C: store faults on a private redis-server', () => {
       const evictedAt = Date.now();
       expect(await admin.exists(sessionKey!)).toBe(0);
       expect(Number(/evicted_keys:(\d+)/.exec(await admin.info('stats'))![1])).toBeGreaterThan(0);
-      // Eviction publishes nothing: the L1 copy dies at its own deadline, then the session is gone.
+      // Redis reports the eviction (CLIENT TRACKING); at worst the L1 copy dies at its own deadline.
       await waitFor(
         'the evicted session to read as logged out',
         async () => (await request(cached.h.server).get('/me').set('Cookie', cookie)).body.userId === null,

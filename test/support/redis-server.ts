@@ -177,7 +177,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
 }
 
-/** A running Redis Cluster of masters only, each node a private redis-server. */
+/** A running Redis Cluster, each node a private redis-server. */
 export interface RedisCluster {
   readonly nodes: RedisServer[];
   /** `[{ host, port }]` of every node, for `new Cluster(cluster.startupNodes, …)`. */
@@ -186,22 +186,32 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
+export interface RedisClusterOptions {
+  /** Replicas per master (`--cluster-replicas`). @default 0 */
+  replicas?: number;
+  /** `--cluster-node-timeout`, ms: how soon a silent master is failed over. @default 2000 */
+  nodeTimeout?: number;
+}
+
 /**
- * Start `n` cluster-enabled nodes (each in its own temporary directory, with
- * `--cluster-node-timeout 2000`), join them with
- * `redis-cli --cluster create … --cluster-replicas 0 --cluster-yes`, and wait
- * until every node reports `cluster_state:ok` with all 16384 slots assigned.
+ * Start `n` masters (and `n × replicas` replicas), each a cluster-enabled
+ * node in its own temporary directory, join them with
+ * `redis-cli --cluster create … --cluster-replicas R --cluster-yes`, and wait
+ * until every node reports `cluster_state:ok` with all 16384 slots assigned
+ * and every replica's link to its master is up.
  */
-export async function startRedisCluster(n = 3): Promise<RedisCluster> {
+export async function startRedisCluster(n = 3, options: RedisClusterOptions = {}): Promise<RedisCluster> {
+  const { replicas = 0, nodeTimeout = 2_000 } = options;
+  const total = n * (1 + replicas);
   const nodes: RedisServer[] = [];
   const stopAll = () => Promise.all(nodes.map((node) => node.stop())).then(() => undefined);
   try {
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < total; i++) {
       // The cluster bus listens on port + 10000, so that one must be free too.
       const port = await freePort({ withClusterBus: true });
       const node = await startRedisServer({
         port,
-        args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'],
+        args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', String(nodeTimeout)],
       });
       nodes.push(node);
     }
@@ -212,21 +222,31 @@ export async function startRedisCluster(n = 3): Promise<RedisCluster> {
         'create',
         ...nodes.map((node) => `${HOST}:${node.port}`),
         '--cluster-replicas',
-        '0',
+        String(replicas),
         '--cluster-yes',
       ],
       30_000,
     );
-    await waitFor(`cluster of ${n} nodes to report cluster_state:ok`, async () => {
-      const infos = await Promise.all(nodes.map((node) => node.command('CLUSTER', 'INFO')));
-      return infos.every(
-        (info) =>
-          typeof info === 'string' &&
-          info.includes('cluster_state:ok') &&
-          info.includes('cluster_slots_assigned:16384') &&
-          info.includes(`cluster_known_nodes:${n}`),
-      );
-    });
+    await waitFor(
+      `cluster of ${total} nodes to report cluster_state:ok`,
+      async () => {
+        const infos = await Promise.all(nodes.map((node) => node.command('CLUSTER', 'INFO')));
+        const replication = await Promise.all(nodes.map((node) => node.command('INFO', 'replication')));
+        return (
+          infos.every(
+            (info) =>
+              typeof info === 'string' &&
+              info.includes('cluster_state:ok') &&
+              info.includes('cluster_slots_assigned:16384') &&
+              info.includes(`cluster_known_nodes:${total}`),
+          ) &&
+          replication.every(
+            (info) => !String(info).includes('role:slave') || String(info).includes('master_link_status:up'),
+          )
+        );
+      },
+      20_000,
+    );
   } catch (error) {
     await stopAll();
     throw error;

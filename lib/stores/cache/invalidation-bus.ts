@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClientLike } from '../redis/redis-client.js';
+import type { InvalidationFeed, InvalidationHandlers } from './invalidation-feed.js';
+import { LeasedLink, type LinkTiming } from './leased-link.js';
 
-/** A second ioredis connection, used only to receive invalidations. */
+/**
+ * A second ioredis connection, for invalidations. In front of a RedisStore,
+ * CachedStore opens its own connection(s) from it with `duplicate()` (one
+ * per node of a `Cluster`) and leaves this one alone; in front of another
+ * store, it subscribes on this connection itself.
+ */
 export interface RedisSubscriberLike {
   readonly status: string;
   subscribe(channel: string): Promise<unknown>;
@@ -15,39 +22,27 @@ export interface RedisSubscriberLike {
   disconnect(reconnect?: boolean): unknown;
 }
 
-export interface InvalidationBusOptions {
+export interface InvalidationBusOptions extends LinkTiming {
   subscriber: RedisSubscriberLike;
   publisher: RedisClientLike;
   channel: string;
   instanceId?: string;
-  /** How often the subscriber is PINGed; an unanswered PING flushes and reconnects. 0 = never. */
-  pingInterval: number;
-}
-
-export interface InvalidationHandlers {
-  /** Another process changed or removed this session. */
-  invalidate(id: string): void;
-  /** Anything may have been missed: drop every local entry. */
-  flush(): void;
 }
 
 /** Message format: `<instanceId> <id>`, or `<instanceId> *` for "drop everything". */
 const ALL = '*';
 
 /**
- * Redis pub/sub between the processes that share one store. Publishes after
- * every successful write, applies the others' messages, and tells the cache
- * when it can no longer trust what it holds: the subscriber connection
- * dropped, errored, reconnected, or stopped answering PING. Until the
- * subscription is confirmed (at start and after every reconnect) `healthy`
- * is false and the cache is bypassed.
+ * Redis pub/sub between the processes that share a store other than
+ * RedisStore (which uses server-assisted invalidation, see TrackingFeed).
+ * The writer publishes after every write, whatever its outcome; the others
+ * apply the messages, and trust their cache only while the subscriber link
+ * holds its lease (LeasedLink).
  */
-export class InvalidationBus {
+export class InvalidationBus implements InvalidationFeed {
   readonly instanceId: string;
-  private healthy = false;
-  private closed = false;
-  private pinger: NodeJS.Timeout | undefined;
-  private readonly listeners: Array<[string, (...args: string[]) => void]> = [];
+  private readonly link: LeasedLink;
+  private readonly onMessage = (channel: string, message: string): void => this.receive(channel, message);
 
   constructor(
     private readonly options: InvalidationBusOptions,
@@ -56,85 +51,32 @@ export class InvalidationBus {
     this.instanceId = options.instanceId ?? randomBytes(8).toString('hex');
     if (/\s/.test(this.instanceId)) throw new TypeError('CachedStore: option "instanceId" must not contain whitespace');
     const { subscriber } = options;
-    const down = (): void => this.markDown();
-    this.listen('message', (channel: string, message: string) => this.receive(channel, message));
-    this.listen('close', down);
-    this.listen('end', down);
-    this.listen('reconnecting', down);
-    this.listen('error', down);
-    this.listen('ready', () => void this.subscribe());
-    if (subscriber.status === 'ready' || subscriber.status === 'wait') void this.subscribe();
-    if (options.pingInterval > 0) {
-      this.pinger = setInterval(() => void this.ping(), options.pingInterval);
-      this.pinger.unref();
-    }
+    subscriber.on('message', this.onMessage);
+    this.link = new LeasedLink(
+      subscriber,
+      async () => {
+        await subscriber.subscribe(options.channel);
+      },
+      () => handlers.flush(),
+      options,
+    );
   }
 
-  /** True while every message published by others reaches this process. */
-  get isHealthy(): boolean {
-    return this.healthy;
+  fresh(now?: number): boolean {
+    return this.link.fresh(now);
   }
 
-  /** Tell the other processes to drop `id` (or everything). Awaited before the write is acknowledged. */
+  /** Tell the other processes to drop `id` (or everything). */
   async publish(id: string = ALL): Promise<void> {
     await this.options.publisher.call('publish', this.options.channel, `${this.instanceId} ${id}`);
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.healthy = false;
-    if (this.pinger) clearInterval(this.pinger);
-    for (const [event, listener] of this.listeners) this.options.subscriber.removeListener(event, listener);
+    this.link.close();
+    const { subscriber, channel } = this.options;
+    subscriber.removeListener('message', this.onMessage as (...args: string[]) => void);
     // The subscriber belongs to the app: leave it connected, just stop listening on our channel.
-    if (this.options.subscriber.status === 'ready') {
-      await this.options.subscriber.unsubscribe(this.options.channel).catch(() => undefined);
-    }
-  }
-
-  private listen(event: string, listener: (...args: string[]) => void): void {
-    this.listeners.push([event, listener]);
-    (this.options.subscriber.on as (e: string, l: (...args: string[]) => void) => unknown)(event, listener);
-  }
-
-  /**
-   * (Re)subscribe, then trust the cache again. The cache was flushed when the
-   * connection went down, and is flushed once more here: a message published
-   * between the drop and this point was lost.
-   */
-  private async subscribe(): Promise<void> {
-    if (this.closed) return;
-    try {
-      await this.options.subscriber.subscribe(this.options.channel);
-    } catch {
-      this.markDown();
-      return;
-    }
-    if (this.closed || this.options.subscriber.status !== 'ready') return;
-    this.handlers.flush();
-    this.healthy = true;
-  }
-
-  private markDown(): void {
-    this.healthy = false;
-    this.handlers.flush();
-  }
-
-  /** Half-open sockets send no FIN: only an unanswered PING reveals them (checklist #69). */
-  private async ping(): Promise<void> {
-    const { subscriber, pingInterval } = this.options;
-    if (this.closed || subscriber.status !== 'ready') return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('PING timed out')), pingInterval);
-    });
-    try {
-      await Promise.race([subscriber.ping(), timeout]);
-    } catch {
-      this.markDown();
-      subscriber.disconnect(true);
-    } finally {
-      clearTimeout(timer);
-    }
+    if (subscriber.status === 'ready') await subscriber.unsubscribe(channel).catch(() => undefined);
   }
 
   /** Malformed, foreign and self-originated messages are ignored; at worst a valid one drops one entry. */
