@@ -17,6 +17,8 @@ export default tseslint.config(
   },
   // test/consumers/<project>/ are apps of their own (own tsconfig, own dependencies), not part of this project.
   { ignores: ['test/consumers/*/**'] },
+  // test/types/<case>/ are type-test programs compiled on their own (see test/types/session-data-types.e2e-spec.ts).
+  { ignores: ['test/types/*/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

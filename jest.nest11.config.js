@@ -23,5 +23,6 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true }],
   },
   // The packed tarball and the consumer projects bring their own Nest: they run once.
-  testPathIgnorePatterns: ['/node_modules/', '/test/packaging/', '/test/consumers/'],
+  // The type tests check against the root's Nest 12 types in the Nest 12 run.
+  testPathIgnorePatterns: ['/node_modules/', '/test/packaging/', '/test/consumers/', '/test/types/'],
 };

@@ -89,6 +89,7 @@ const providers: Provider[] = [
  */
 @Module({})
 export class SessionModule extends SessionConfigurableModule implements NestModule, OnApplicationShutdown {
+  /** @internal Built by Nest's injector. */
   constructor(
     @Inject(SessionStore) private readonly store: SessionStore,
     private readonly hooks: SessionHttpHooks,

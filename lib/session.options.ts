@@ -56,6 +56,16 @@ export interface SessionModuleOptions {
    * platform hook and an async context. @default false
    */
   requestContext?: boolean;
+  /**
+   * Load the session before the platform's middleware and Nest's guards run,
+   * as express-session does: `req.session` and `req.sessionID` (the public id)
+   * are there for Passport (`app.use(passport.session())`, `super.logIn()` in
+   * guards), connect-flash, csrf-sync. Every request that presents a session
+   * token costs one store read; one without a token costs none. A store
+   * outage answers those requests 503 before any middleware. Off, the session
+   * is loaded only when something asks for it. @default false
+   */
+  loadEarly?: boolean;
   /** Extend an unchanged session's expiry at most once per this many ms. @default maxAge / 10 */
   touchAfter?: number;
   /** Store and send a cookie for new sessions nobody wrote to. @default false */
@@ -100,6 +110,7 @@ export interface ResolvedSessionOptions {
   absoluteMaxAge: number;
   rolling: boolean;
   requestContext: boolean;
+  loadEarly: boolean;
   touchAfter: number;
   saveUninitialized: boolean;
   genid: (() => string) | undefined;

@@ -3,13 +3,23 @@ import { stateForContext } from './lifecycle/context-state.js';
 import { currentRequest } from './lifecycle/current-request.js';
 import { SessionRuntime } from './lifecycle/session-runtime.js';
 import { forbidCaching } from './lifecycle/token-delivery.js';
-import type { OwnedSession } from './lifecycle/token-sessions.js';
-import { Session, type RegenerateOptions } from './session.js';
-import type { SessionData } from './stores/session-record.js';
+import type { Session } from './decorators/session.decorator.js';
+import type { SessionValues } from './session-data.js';
+import { Session as SessionObject, type RegenerateOptions } from './session.js';
+import type { SessionData as StoredData } from './stores/session-record.js';
 import type { PlatformRequest } from './transport/exchange.js';
 import { exchangeFromRequest } from './transport/http-exchange.js';
 
-export type { OwnedSession };
+/** One entry of `listByOwner`. */
+export interface OwnedSession {
+  /** Public session id, as `session.id`. */
+  id: string;
+  createdAt: Date;
+  lastActiveAt: Date;
+  userAgent?: string;
+  /** True for the session of the request that asked. */
+  current: boolean;
+}
 
 /** Options of `destroyByOwner`. */
 export interface DestroyByOwnerOptions {
@@ -30,6 +40,7 @@ export interface DestroyByOwnerOptions {
  */
 @Injectable()
 export class SessionService {
+  /** @internal Built by Nest's injector. */
   constructor(private readonly runtime: SessionRuntime) {}
 
   /**
@@ -42,7 +53,7 @@ export class SessionService {
     const state = isContext(ctxOrReq)
       ? stateForContext(this.runtime, ctxOrReq)
       : this.runtime.attach(exchangeFromRequest(ctxOrReq));
-    return this.runtime.hydrate(state);
+    return this.runtime.hydrate(state) as Promise<Session>;
   }
 
   /** Save now (the module also saves after the handler when data changed). */
@@ -57,7 +68,7 @@ export class SessionService {
 
   /** New id, old record destroyed, data cleared except `keep`. Use at login and on every privilege change. */
   async regenerate(session?: Session, options?: RegenerateOptions): Promise<Session> {
-    return (session ?? (await this.current())).regenerate(options);
+    return (session ?? (await this.current())).regenerate(options ?? {});
   }
 
   /** Remove the session from the store and clear the client's cookie. */
@@ -83,7 +94,7 @@ export class SessionService {
         ),
       );
     }
-    return this.runtime.hydrate(state);
+    return this.runtime.hydrate(state) as Promise<Session>;
   }
 
   // ------------------------------------------------------------ tokens
@@ -95,25 +106,25 @@ export class SessionService {
    * during a request, that response is marked `Cache-Control: no-store`, as it
    * presumably carries the token to the client.
    */
-  async create(data: SessionData, options: { maxAge?: number } = {}): Promise<string> {
-    const token = await this.runtime.tokens.create(data, options.maxAge);
+  async create(data: SessionValues, options: { maxAge?: number } = {}): Promise<string> {
+    const token = await this.runtime.tokens.create(data as StoredData, options.maxAge);
     const state = currentRequest();
     if (state) forbidCaching(state.exchange);
     return token;
   }
 
   /** The data of a token's session, or null for a bad, forged, unknown or expired token. */
-  async get(token: string): Promise<SessionData | null> {
+  async get(token: string): Promise<SessionValues | null> {
     const session = await this.runtime.tokens.sessionOf(token);
-    return session ? { ...session } : null;
+    return session ? ({ ...session } as SessionValues) : null;
   }
 
   /**
    * Replace a token session's data with `data` (keys not in it are removed)
    * and extend its expiry. Resolves false when the token is bad or its session is gone.
    */
-  update(token: string, data: SessionData): Promise<boolean> {
-    return this.runtime.tokens.replaceData(token, data);
+  update(token: string, data: SessionValues): Promise<boolean> {
+    return this.runtime.tokens.replaceData(token, data as StoredData);
   }
 
   /** Extend a token session's expiry. Resolves false when the token is bad or its session is gone. */
@@ -168,7 +179,7 @@ export class SessionService {
   /** The public id named by `except` or `only`: a Session's id, a verified token's id, or the string as given. */
   private publicIdOf(named: Session | string | undefined, option: string): string | undefined {
     if (named === undefined) return undefined;
-    if (named instanceof Session) return named.id;
+    if (named instanceof SessionObject) return named.id;
     if (typeof named !== 'string') {
       throw new TypeError(`destroyByOwner(): ${option} must be a Session or a session id`);
     }
@@ -179,7 +190,7 @@ export class SessionService {
   private async currentIfAny(): Promise<Session | undefined> {
     const state = currentRequest();
     if (!state || (!state.loading && !state.token)) return undefined;
-    return this.runtime.hydrate(state);
+    return this.runtime.hydrate(state) as Promise<Session>;
   }
 }
 

@@ -1,20 +1,51 @@
-import type { SessionCookieOptions } from './session.options.js';
+import { settle, type SessionCallback } from './session-callback.js';
+import type { SessionCookie } from './session-cookie.js';
 
-/** The cookie as it applies to this session: effective options and expiry. */
-export interface SessionCookie extends Required<Pick<SessionCookieOptions, 'path' | 'httpOnly' | 'sameSite'>> {
-  domain: string | undefined;
-  /** Whether the cookie is sent with the Secure attribute on this request. */
-  secure: boolean;
-  /** When the session idles out, or null when it never does. */
-  expires: Date | null;
-  /** Milliseconds until `expires`, or null. */
-  maxAge: number | null;
-}
+export type { SessionCookie } from './session-cookie.js';
+
+/** What `session.cookie = …` accepts: a new `maxAge` or `expires` (the other attributes only unchanged). */
+export type SessionCookieInput = Partial<SessionCookie>;
 
 /** Options of `regenerate`. */
 export interface RegenerateOptions {
   /** Data keys carried over to the new session; everything else is cleared. */
   keep?: readonly string[];
+}
+
+/**
+ * What every session has beside its data: the public face of `Session`
+ * (see `SessionData` for the data's keys).
+ */
+export interface SessionMembers {
+  /** The public session id (a hash of the secret token: safe to log and to show). */
+  readonly id: string;
+  /** True until the session has been saved to the store. */
+  readonly isNew: boolean;
+  /**
+   * The cookie as it applies to this session. Assign `cookie.maxAge` (ms) or
+   * `cookie.expires`, or `cookie = { maxAge }`, to give this session its own
+   * lifetime ("remember me").
+   */
+  get cookie(): SessionCookie;
+  set cookie(value: SessionCookieInput);
+  /**
+   * Save now (the module also saves after the handler when data changed).
+   * Each method also takes express-session's trailing callback, called once
+   * with the error or `null`; the promise is returned either way.
+   */
+  save(callback?: SessionCallback): Promise<void>;
+  /** Replace the data with what the store holds now. */
+  reload(callback?: SessionCallback): Promise<this>;
+  /** New id, old record destroyed, data cleared. Call it at login and on every privilege change. */
+  regenerate(callback?: SessionCallback): Promise<this>;
+  /** New id, old record destroyed, data cleared except `keep`. */
+  regenerate(options: RegenerateOptions, callback?: SessionCallback): Promise<this>;
+  /** Remove the session from the store and clear the cookie. */
+  destroy(callback?: SessionCallback): Promise<void>;
+  /** Extend the expiry now. */
+  touch(callback?: SessionCallback): Promise<void>;
+  /** The data, for `JSON.stringify(session)` and `res.json(session)`. */
+  toJSON(): Record<string, unknown>;
 }
 
 /** @internal What a Session delegates its methods to (lifecycle/session-methods.ts). */
@@ -24,7 +55,9 @@ export interface SessionControls {
   regenerate(session: Session, options?: RegenerateOptions): Promise<Session>;
   destroy(session: Session): Promise<void>;
   touch(session: Session): Promise<void>;
-  describe(session: Session): { id: string; isNew: boolean; cookie: SessionCookie };
+  describe(session: Session): { id: string; isNew: boolean };
+  cookieOf(session: Session): SessionCookie;
+  assignCookie(session: Session, value: SessionCookieInput): void;
 }
 
 /** @internal The module's bookkeeping of a session (set by lifecycle/session-factory.ts when it builds one). */
@@ -35,12 +68,14 @@ export let setInternals!: (session: Session, internals: unknown) => void;
 export let controlsOf!: (session: unknown) => SessionControls | undefined;
 
 /**
- * The session of one request, as `@Session()` gives it. Data lives on the
+ * @internal The session of one request, as `@Session()` gives it (typed for
+ * users as `Session` from the package root: these members and `SessionData`). Data lives on the
  * object itself (`session.userId = 7`) and must be JSON-serialisable. The
- * methods and `id`, `isNew`, `cookie` are reserved: assigning to them throws,
+ * methods and `id`, `isNew`, `cookie` are reserved: assigning to them throws
+ * (`cookie` takes a new lifetime only),
  * and data keys of those names are dropped at load and refused at save.
  */
-export class Session {
+export class Session implements SessionMembers {
   [key: string]: unknown;
 
   // Private slots, invisible to the data (keys, spread, JSON): cheaper than
@@ -73,32 +108,34 @@ export class Session {
   }
 
   get cookie(): SessionCookie {
-    return ctl(this).describe(this).cookie;
+    return ctl(this).cookieOf(this);
   }
 
-  /** Save now (the module also saves after the handler when data changed). */
-  save(): Promise<void> {
-    return ctl(this).save(this);
+  set cookie(value: SessionCookieInput) {
+    ctl(this).assignCookie(this, value);
   }
 
-  /** Replace the data with what the store holds now. */
-  reload(): Promise<Session> {
-    return ctl(this).reload(this);
+  save(callback?: SessionCallback): Promise<void> {
+    return settle(ctl(this).save(this), callback);
   }
 
-  /** New id, old record destroyed, data cleared except `keep`. Call it at login and on every privilege change. */
-  regenerate(options?: RegenerateOptions): Promise<Session> {
-    return ctl(this).regenerate(this, options);
+  reload(callback?: SessionCallback): Promise<this> {
+    return settle(ctl(this).reload(this) as Promise<this>, callback);
   }
 
-  /** Remove the session from the store and clear the cookie. */
-  destroy(): Promise<void> {
-    return ctl(this).destroy(this);
+  regenerate(callback?: SessionCallback): Promise<this>;
+  regenerate(options: RegenerateOptions, callback?: SessionCallback): Promise<this>;
+  regenerate(options?: RegenerateOptions | SessionCallback, callback?: SessionCallback): Promise<this> {
+    if (typeof options === 'function') return this.regenerate({}, options);
+    return settle(ctl(this).regenerate(this, options) as Promise<this>, callback);
   }
 
-  /** Extend the expiry now. */
-  touch(): Promise<void> {
-    return ctl(this).touch(this);
+  destroy(callback?: SessionCallback): Promise<void> {
+    return settle(ctl(this).destroy(this), callback);
+  }
+
+  touch(callback?: SessionCallback): Promise<void> {
+    return settle(ctl(this).touch(this), callback);
   }
 
   /** The data, for `JSON.stringify(session)` and `res.json(session)`. */

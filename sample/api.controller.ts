@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { Session, SessionService, type OwnedSession } from '../lib/index.js';
 import { JsonOnlyGuard } from './json-only.guard.js';
+import type { AppSession } from './session-data.js';
 
 /** How long an API token lives without being used (each use extends it). */
 const API_TOKEN_IDLE_MS = 30 * 24 * 60 * 60 * 1000;
@@ -38,7 +39,7 @@ export class ApiController {
   @UseGuards(JsonOnlyGuard)
   @Post('logout-everywhere')
   @HttpCode(200)
-  async logoutEverywhere(@Session() session: Session): Promise<{ ended: number }> {
+  async logoutEverywhere(@Session() session: AppSession): Promise<{ ended: number }> {
     if (typeof session.userId !== 'string') throw new UnauthorizedException('not logged in');
     return { ended: await this.sessions.destroyByOwner(session.userId, { except: session }) };
   }

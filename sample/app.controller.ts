@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { Session, SessionService } from '../lib/index.js';
 import { JsonOnlyGuard } from './json-only.guard.js';
+import type { AppSession } from './session-data.js';
 
 /** The sample's JSON routes: a visit counter and a login/logout flow. */
 @Controller()
@@ -9,16 +10,16 @@ export class AppController {
 
   /** Counts this browser's visits. */
   @Get()
-  home(@Session() session: Session): { visits: number; userId: string | null } {
-    session.visits = ((session.visits as number | undefined) ?? 0) + 1;
-    return { visits: session.visits as number, userId: (session.userId as string | undefined) ?? null };
+  home(@Session() session: AppSession): { visits: number; userId: string | null } {
+    session.visits = (session.visits ?? 0) + 1;
+    return { visits: session.visits, userId: session.userId ?? null };
   }
 
   /** Any user name logs in; the session id changes (fixation defence). */
   @UseGuards(JsonOnlyGuard)
   @Post('login')
   @HttpCode(200)
-  async login(@Session() session: Session, @Body() body: { userId?: unknown }): Promise<{ userId: string }> {
+  async login(@Session() session: AppSession, @Body() body: { userId?: unknown }): Promise<{ userId: string }> {
     if (typeof body?.userId !== 'string' || body.userId.trim() === '') {
       throw new UnauthorizedException('userId is required');
     }
@@ -36,7 +37,7 @@ export class AppController {
   @UseGuards(JsonOnlyGuard)
   @Post('logout')
   @HttpCode(200)
-  async logout(@Session() session: Session): Promise<{ loggedOut: true }> {
+  async logout(@Session() session: AppSession): Promise<{ loggedOut: true }> {
     await session.destroy();
     return { loggedOut: true };
   }

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import type { Session } from '../lib/index.js';
 import { setFlash } from './flash.js';
+import type { AppSession } from './session-data.js';
 
 /** Thrown by pages that need a logged-in user; the HTML error filter turns it into a redirect to the login form. */
 export class LoginRequiredException extends HttpException {
@@ -10,7 +10,7 @@ export class LoginRequiredException extends HttpException {
 }
 
 /** The logged-in user's id, or a redirect to the login form (with a message shown there). */
-export function requireUser(session: Session): string {
+export function requireUser(session: AppSession): string {
   const userId = session.userId;
   if (typeof userId === 'string') return userId;
   setFlash(session, 'error', 'Log in to see that page.');

@@ -12,6 +12,7 @@ import type { PageFrame } from './pages/layout.js';
 import { loginPage } from './pages/login.page.js';
 import { profilePage } from './pages/profile.page.js';
 import { sessionsPage } from './pages/sessions.page.js';
+import type { AppSession } from './session-data.js';
 
 /** The fields of the sample's forms (application/x-www-form-urlencoded). */
 interface FormBody {
@@ -35,14 +36,14 @@ export class WebController {
   /** The visit counter. */
   @Get()
   @HtmlPage()
-  home(@Session() session: Session): string {
-    session.visits = ((session.visits as number | undefined) ?? 0) + 1;
-    return homePage(this.frame(session), session.visits as number);
+  home(@Session() session: AppSession): string {
+    session.visits = (session.visits ?? 0) + 1;
+    return homePage(this.frame(session), session.visits);
   }
 
   @Get('login')
   @HtmlPage()
-  loginForm(@Session() session: Session): string {
+  loginForm(@Session() session: AppSession): string {
     return loginPage({ ...this.frame(session), csrf: csrfTokenOf(session) });
   }
 
@@ -50,7 +51,7 @@ export class WebController {
   @Post('login')
   @UseGuards(CsrfGuard)
   @Redirect('/web/profile', 303)
-  async login(@Session() session: Session, @Body() body: FormBody): Promise<SeeOther> {
+  async login(@Session() session: AppSession, @Body() body: FormBody): Promise<SeeOther> {
     const userId = checkDemoLogin(body?.username, body?.password);
     if (userId === undefined) {
       setFlash(session, 'error', 'Wrong user name or password. Any user name works with the password shown below.');
@@ -64,21 +65,21 @@ export class WebController {
 
   @Get('profile')
   @HtmlPage()
-  profile(@Session() session: Session): string {
+  profile(@Session() session: AppSession): string {
     const userId = requireUser(session);
     return profilePage(this.frame(session), {
       userId,
       sessionId: session.id,
       loggedInAt: typeof session.loggedInAt === 'string' ? new Date(session.loggedInAt) : undefined,
       expires: session.cookie.expires,
-      visits: (session.visits as number | undefined) ?? 0,
+      visits: session.visits ?? 0,
     });
   }
 
   /** This user's live sessions, this one marked. */
   @Get('sessions')
   @HtmlPage()
-  async list(@Session() session: Session): Promise<string> {
+  async list(@Session() session: AppSession): Promise<string> {
     const userId = requireUser(session);
     const sessions = await this.sessions.listByOwner(userId, session);
     return sessionsPage({ ...this.frame(session), csrf: csrfTokenOf(session) }, sessions);
@@ -88,7 +89,7 @@ export class WebController {
   @Post('sessions/logout')
   @UseGuards(CsrfGuard)
   @Redirect('/web/sessions', 303)
-  async logoutOne(@Session() session: Session, @Body() body: FormBody): Promise<SeeOther> {
+  async logoutOne(@Session() session: AppSession, @Body() body: FormBody): Promise<SeeOther> {
     const userId = requireUser(session);
     if (typeof body?.id !== 'string') throw new BadRequestException('Which session? The form sent no id.');
     if (body.id === session.id) return this.logout(session);
@@ -102,7 +103,7 @@ export class WebController {
   @Post('sessions/logout-others')
   @UseGuards(CsrfGuard)
   @Redirect('/web/sessions', 303)
-  async logoutOthers(@Session() session: Session): Promise<SeeOther> {
+  async logoutOthers(@Session() session: AppSession): Promise<SeeOther> {
     const userId = requireUser(session);
     const ended = await this.sessions.destroyByOwner(userId, { except: session });
     setFlash(
@@ -116,7 +117,7 @@ export class WebController {
   @Post('logout')
   @UseGuards(CsrfGuard)
   @Redirect('/web/login', 303)
-  async logout(@Session() session: Session): Promise<SeeOther> {
+  async logout(@Session() session: AppSession): Promise<SeeOther> {
     await session.destroy();
     // The session is now a new, empty one: the message below starts a fresh anonymous session.
     setFlash(session, 'notice', 'You are logged out.');
@@ -124,7 +125,7 @@ export class WebController {
   }
 
   /** What the layout needs: the user, the CSRF token for the logout button, the pending message. */
-  private frame(session: Session): Omit<PageFrame, 'title' | 'active'> {
+  private frame(session: AppSession): Omit<PageFrame, 'title' | 'active'> {
     const userId = typeof session.userId === 'string' ? session.userId : undefined;
     return {
       userId,

@@ -3,7 +3,8 @@ import { stateForContext } from '../lifecycle/context-state.js';
 import { currentRequest } from '../lifecycle/current-request.js';
 import type { RequestState } from '../lifecycle/request-state.js';
 import { SessionRuntime } from '../lifecycle/session-runtime.js';
-import type { Session as SessionObject } from '../session.js';
+import type { SessionKey, SessionValues } from '../session-data.js';
+import type { SessionMembers } from '../session.js';
 
 /**
  * What `@Session()` resolves to before its pipe runs: the context, the key
@@ -28,7 +29,7 @@ function pendingSession(key: string | undefined, ctx: ExecutionContext): Pending
 }
 
 /**
- * Hydrates the session for the parameter (Nest awaits a parameter's pipes
+ * @internal Hydrates the session for the parameter (Nest awaits a parameter's pipes
  * before it calls the handler). A class, so Nest builds it with its
  * application's injector: the session engine comes from the application the
  * handler runs in, whatever the handler's name or wrapper, with no lookup.
@@ -55,16 +56,24 @@ const sessionParameter = createParamDecorator<string | undefined>(pendingSession
  * resolvers and, with `@UseSession()`, WebSocket gateways.
  *
  * @example
+ * declare module 'nest-sessions' {
+ *   interface SessionData { userId?: string; visits?: number }
+ * }
+ *
  * ＠Get('counter')
  * count(＠Session() session: Session) {
- *   session.visits = ((session.visits as number) ?? 0) + 1;
+ *   session.visits = (session.visits ?? 0) + 1;
  *   return { visits: session.visits };
  * }
  *
  * ＠Get('me')
- * me(＠Session('userId') userId?: string) { return { userId }; }
+ * me(＠Session('userId') userId: SessionData['userId']) { return { userId }; }
  */
-export const Session: (key?: string) => ParameterDecorator = (key?: string) => sessionParameter(key, SessionPipe);
+export const Session: (key?: SessionKey) => ParameterDecorator = (key?: string) => sessionParameter(key, SessionPipe);
 
-/** The type of what `@Session()` gives: same name as the decorator, as users write `@Session() session: Session`. */
-export type Session = SessionObject;
+/**
+ * The type of what `@Session()` gives (same name as the decorator, as users
+ * write `@Session() session: Session`): the session's members and its data,
+ * typed by `SessionData`.
+ */
+export type Session = SessionMembers & SessionValues;

@@ -127,38 +127,21 @@ function stateOfResponse(response: object): RequestState | undefined {
   return state;
 }
 
-/** Hold the response's send until the session is committed (installed once per request, when it is hydrated). */
+/**
+ * Hold the response's send until the session is committed (installed once per
+ * request, when it is hydrated). Fastify's reply is held as soon as it is
+ * known: a session a middleware loaded on Node's request gets it when the
+ * platform hook hands the state to Fastify's request.
+ */
 export function holdResponse(runtime: SessionRuntime, state: RequestState): void {
   const { response: res, reply } = state.exchange;
-  if (!res || state.held) return;
-  state.held = true;
-  // Set while this hold commits: sends meanwhile are Fastify's own (see below).
-  let pending = false;
-
-  if (reply) {
-    const send = reply.send.bind(reply) as (payload?: unknown) => unknown;
-    reply.send = function (payload?: unknown): unknown {
-      // Fastify sends (nothing) itself when an async route resolves before the
-      // reply went out; the real answer follows the commit.
-      if (pending || state.replying) return reply;
-      if (state.committed) return send(payload);
-      state.committed = true;
-      if (runtime.idle(state)) return send(payload);
-      pending = true;
-      runtime.commit(state).then(
-        () => {
-          pending = false;
-          send(payload);
-        },
-        (error: unknown) => {
-          pending = false;
-          if (!reply.sent && !res.headersSent) answerOnReply(reply, send, error);
-        },
-      );
-      return reply;
-    } as FastifyReplyLike['send'];
+  if (!res) return;
+  if (reply && !state.replyHeld) {
+    state.replyHeld = true;
+    holdReplySend(runtime, state, reply, res);
   }
-
+  if (state.held) return;
+  state.held = true;
   const end = res.end as (...args: unknown[]) => ServerResponse;
   res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
     if (state.committed) return end.apply(res, args);
@@ -174,6 +157,38 @@ export function holdResponse(runtime: SessionRuntime, state: RequestState): void
     );
     return res;
   } as ServerResponse['end'];
+}
+
+/** Fastify's `reply.send` (which writes the head before `end`), held for the commit. */
+function holdReplySend(
+  runtime: SessionRuntime,
+  state: RequestState,
+  reply: FastifyReplyLike,
+  res: ServerResponse,
+): void {
+  // Set while this hold commits: sends meanwhile are Fastify's own (see below).
+  let pending = false;
+  const send = reply.send.bind(reply) as (payload?: unknown) => unknown;
+  reply.send = function (payload?: unknown): unknown {
+    // Fastify sends (nothing) itself when an async route resolves before the
+    // reply went out; the real answer follows the commit.
+    if (pending || state.replying) return reply;
+    if (state.committed) return send(payload);
+    state.committed = true;
+    if (runtime.idle(state)) return send(payload);
+    pending = true;
+    runtime.commit(state).then(
+      () => {
+        pending = false;
+        send(payload);
+      },
+      (error: unknown) => {
+        pending = false;
+        if (!reply.sent && !res.headersSent) answerOnReply(reply, send, error);
+      },
+    );
+    return reply;
+  } as FastifyReplyLike['send'];
 }
 
 function answerOnReply(reply: FastifyReplyLike, send: (payload?: unknown) => unknown, error: unknown): void {

@@ -41,7 +41,8 @@ export function newSessionStep(i: Internals): CommitStep {
 
 /** A stored session whose data did not change. */
 export function stepWhenUnchanged(i: Internals, options: ResolvedSessionOptions, now: number): CommitStep {
-  if (options.rolling || now - i.meta.lastActiveAt >= options.touchAfter) return 'touch';
+  // A new lifetime ("remember me") is written with the expiry: the touch stores the meta.
+  if (i.lifetimeChanged || options.rolling || now - i.meta.lastActiveAt >= options.touchAfter) return 'touch';
   return i.resend ? 'resend' : 'nothing';
 }
 

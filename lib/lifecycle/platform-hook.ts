@@ -3,7 +3,7 @@ import { exchangeOf, linkReply } from '../transport/http-exchange.js';
 import { runInRequest } from './current-request.js';
 import { holdResponse } from './commit-hooks.js';
 import { setState, stateOf, type RequestState } from './request-state.js';
-import type { SessionRuntime } from './session-runtime.js';
+import { exposeOn, type SessionRuntime } from './session-runtime.js';
 
 /** What the hook needs of Nest's HTTP adapter (Express or Fastify): public methods of both. */
 export interface HttpAdapterLike {
@@ -65,6 +65,6 @@ function adoptMiddlewareState(runtime: SessionRuntime, request: object, reply: o
   state.exchange.reply = exchange.reply;
   state.exchange.response = exchange.response;
   setState(request, state);
-  if (state.session) (request as { session?: unknown }).session = state.session;
+  if (state.session) exposeOn(request, state.session);
   if (state.loading) holdResponse(runtime, state);
 }

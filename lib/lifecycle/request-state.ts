@@ -19,8 +19,12 @@ export interface RequestState {
   committed: boolean;
   /** The adapter's reply waits for the commit: a send meanwhile is Fastify's own, for the resolved route. */
   replying: boolean;
-  /** The response's send is held for the commit (see commit-hooks.ts). */
+  /** The response's end is held for the commit (see commit-hooks.ts). */
   held: boolean;
+  /** Fastify's `reply.send` is held for the commit. */
+  replyHeld?: boolean;
+  /** The Set-Cookie this module put on the response, the one a later one replaces. */
+  sentCookie?: string;
 }
 
 const STATE = Symbol('nest-sessions:request');

@@ -46,6 +46,7 @@ export class SessionCommitter {
     await this.gateway.touch(i.id, { v: 1, meta, data: dataOf(session) }, ttl);
     i.meta = meta;
     i.resend = false;
+    i.lifetimeChanged = false;
     this.sendToken(i, ttl);
   }
 
@@ -86,6 +87,7 @@ export class SessionCommitter {
       baseline: undefined,
       clearCookie: false,
       resend: false,
+      lifetimeChanged: false,
     });
     this.sendToken(i, ttl);
   }
@@ -112,7 +114,7 @@ export class SessionCommitter {
       i.gone = true;
       return;
     }
-    Object.assign(i, { meta, snapshot: diff.snapshot, baseline: undefined, resend: false });
+    Object.assign(i, { meta, snapshot: diff.snapshot, baseline: undefined, resend: false, lifetimeChanged: false });
     this.sendToken(i, ttl);
   }
 

@@ -40,6 +40,7 @@ export class SessionFactory {
       clearCookie: false,
       resend: false,
       gone: false,
+      lifetimeChanged: false,
       queue: Promise.resolve(),
       busy: 0,
     });
@@ -63,6 +64,7 @@ export class SessionFactory {
       clearCookie: false,
       resend,
       gone: false,
+      lifetimeChanged: false,
       queue: Promise.resolve(),
       busy: 0,
     });
@@ -82,6 +84,7 @@ export class SessionFactory {
     i.clearCookie = true;
     i.resend = false;
     i.gone = false;
+    i.lifetimeChanged = false;
   }
 
   /** Draw another id (after a collision on create). */

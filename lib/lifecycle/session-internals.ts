@@ -26,6 +26,8 @@ export interface Internals {
   resend: boolean;
   /** The record vanished (logout elsewhere): never write it back. */
   gone: boolean;
+  /** The session was given its own lifetime (`session.cookie.maxAge = …`) since the last write. */
+  lifetimeChanged: boolean;
   /** Operations on one session run one after another. */
   queue: Promise<unknown>;
   /** Operations queued or running. */

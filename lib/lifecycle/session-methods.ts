@@ -1,12 +1,13 @@
 import type { ResolvedSessionOptions } from '../session.options.js';
-import type { RegenerateOptions, Session, SessionControls, SessionCookie } from '../session.js';
+import { assignCookie, liveCookie } from '../session-cookie.js';
+import type { RegenerateOptions, Session, SessionControls, SessionCookie, SessionCookieInput } from '../session.js';
 import type { SessionData } from '../stores/session-record.js';
 import { isSecureRequest } from '../transport/http-exchange.js';
 import type { SessionCommitter } from './session-commit.js';
 import { snapshotOf } from './session-data.js';
 import type { SessionFactory } from './session-factory.js';
 import { cleanData, dataOf, internalsFor, replaceData, type Internals } from './session-internals.js';
-import { isExpired } from './session-meta.js';
+import { absoluteDeadline, extendMeta, isExpired } from './session-meta.js';
 import type { StoreGateway } from './store-gateway.js';
 import type { TokenDelivery } from './token-delivery.js';
 
@@ -24,23 +25,46 @@ export class SessionMethods implements SessionControls {
     private readonly delivery: TokenDelivery,
   ) {}
 
-  describe(session: Session): { id: string; isNew: boolean; cookie: SessionCookie } {
+  describe(session: Session): { id: string; isNew: boolean } {
     const i = this.of(session);
+    return { id: i.id, isNew: i.isNew };
+  }
+
+  cookieOf(session: Session): SessionCookie {
+    return liveCookie({
+      snapshot: () => this.cookieNow(this.of(session)),
+      setLifetime: (maxAge) => this.setLifetime(this.of(session), maxAge),
+    });
+  }
+
+  assignCookie(session: Session, value: SessionCookieInput): void {
+    const i = this.of(session);
+    assignCookie({ snapshot: () => this.cookieNow(i), setLifetime: (maxAge) => this.setLifetime(i, maxAge) }, value);
+  }
+
+  /**
+   * This session's own idle lifetime from now on ("remember me"): kept in its
+   * meta, so the store's TTL, the cookie's Max-Age, later touches and
+   * `rolling` follow it, capped by the absolute deadline. Written at the commit.
+   */
+  private setLifetime(i: Internals, maxAge: number): void {
+    if (i.gone) return;
+    i.meta = extendMeta({ ...i.meta, maxAge }, this.options, Date.now());
+    i.lifetimeChanged = true;
+  }
+
+  private cookieNow(i: Internals): Omit<SessionCookie, 'maxAge'> {
     const c = this.options.cookie;
-    const deadlines = [i.meta.idleExpiresAt, i.meta.absoluteExpiresAt].filter((d) => d > 0);
+    const deadlines = [i.meta.idleExpiresAt, absoluteDeadline(i.meta, this.options)].filter((d) => d > 0);
     const expires = deadlines.length > 0 ? Math.min(...deadlines) : 0;
     return {
-      id: i.id,
-      isNew: i.isNew,
-      cookie: {
-        path: c.path,
-        domain: c.domain,
-        httpOnly: c.httpOnly,
-        sameSite: c.sameSite,
-        secure: c.secure === 'auto' ? Boolean(i.request && isSecureRequest(i.request.exchange)) : c.secure,
-        expires: expires > 0 ? new Date(expires) : null,
-        maxAge: expires > 0 ? Math.max(0, expires - Date.now()) : null,
-      },
+      path: c.path,
+      domain: c.domain,
+      httpOnly: c.httpOnly,
+      sameSite: c.sameSite,
+      secure: c.secure === 'auto' ? Boolean(i.request && isSecureRequest(i.request.exchange)) : c.secure,
+      expires: expires > 0 ? new Date(expires) : null,
+      originalMaxAge: i.meta.maxAge > 0 ? i.meta.maxAge : null,
     };
   }
 
@@ -92,7 +116,8 @@ export class SessionMethods implements SessionControls {
     return this.serial(session, async (i) => {
       // A failed delete throws (503): a logout is never reported while the record lives.
       if (!i.isNew) await this.gateway.destroy(i.id);
-      this.factory.reset(session, i, {}, i.meta.maxAge);
+      // A logout ends a "remember me" too: what follows has the module's lifetime.
+      this.factory.reset(session, i, {}, this.options.maxAge);
       if (i.request) this.delivery.clear(i.request);
     });
   }

@@ -81,8 +81,8 @@ export class SessionRuntime {
       // Nest's own @Session() from @nestjs/common, and middleware, read req.session:
       // on Fastify a middleware is handed Node's request, the route Fastify's.
       const { request, raw } = state.exchange;
-      (request as { session?: unknown }).session = session;
-      if (raw !== request) (raw as { session?: unknown }).session = session;
+      exposeOn(request, session);
+      if (raw !== request) exposeOn(raw, session);
       return session;
     });
     state.loading = loading;
@@ -131,4 +131,13 @@ export class SessionRuntime {
     }
     return this.factory.fresh(state, this.options.maxAge);
   }
+}
+
+/**
+ * `req.session`, and `req.sessionID` as express-session has it: the public id
+ * (never the token), read live so it follows a `regenerate()`.
+ */
+export function exposeOn(request: object, session: Session): void {
+  (request as { session?: unknown }).session = session;
+  Object.defineProperty(request, 'sessionID', { get: () => session.id, configurable: true, enumerable: false });
 }

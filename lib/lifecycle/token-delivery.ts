@@ -61,7 +61,7 @@ export class TokenDelivery {
     const via = state.token?.via;
     let sent = false;
     if (via !== 'header' && this.cookieAllowed(state)) {
-      putSetCookie(exchange, this.options.name, sessionCookie(this.options, token, ttlMs, this.secure(exchange)));
+      this.putCookie(state, sessionCookie(this.options, token, ttlMs, this.secure(exchange)));
       sent = true;
     }
     if (this.options.headerTransport && via !== 'cookie' && !this.holdsAlready(state, token)) {
@@ -75,8 +75,14 @@ export class TokenDelivery {
   clear(state: RequestState): void {
     const exchange = state.exchange;
     if (!state.hadCookie || !this.options.cookieTransport || !this.writable(exchange)) return;
-    putSetCookie(exchange, this.options.name, clearingCookie(this.options, this.secure(exchange)));
+    this.putCookie(state, clearingCookie(this.options, this.secure(exchange)));
     forbidCaching(exchange);
+  }
+
+  /** Our Set-Cookie, in place of the one we put on this response before (and no other). */
+  private putCookie(state: RequestState, value: string): void {
+    putSetCookie(state.exchange, state.sentCookie, value);
+    state.sentCookie = value;
   }
 
   /** The request presented this very token in the header (same id, signed with the newest secret). */

@@ -1,3 +1,4 @@
+import type { OwnedSession } from '../session.service.js';
 import type { ResolvedSessionOptions } from '../session.options.js';
 import type { Session } from '../session.js';
 import type { SessionData } from '../stores/session-record.js';
@@ -7,17 +8,6 @@ import { assignData, replaceData } from './session-internals.js';
 import type { SessionMethods } from './session-methods.js';
 import { isExpired } from './session-meta.js';
 import type { StoreGateway } from './store-gateway.js';
-
-/** One entry of `listByOwner`. */
-export interface OwnedSession {
-  /** Public session id, as `session.id`. */
-  id: string;
-  createdAt: Date;
-  lastActiveAt: Date;
-  userAgent?: string;
-  /** True for the session of the request that asked. */
-  current: boolean;
-}
 
 /**
  * Sessions addressed by token or owner rather than by request: SessionService's

@@ -73,19 +73,20 @@ export function setResponseHeader(exchange: HttpExchange, name: string, value: s
 }
 
 /**
- * Add our Set-Cookie, replacing one this module set earlier in the same
- * response (a save followed by a regenerate) and keeping the app's others.
+ * Add our Set-Cookie, replacing the one this module set earlier in the same
+ * response (`previous`: a save followed by a regenerate), and only that one:
+ * the app's own cookies pass untouched, one of the session cookie's name included.
  */
-export function putSetCookie(exchange: HttpExchange, cookieName: string, value: string): void {
+export function putSetCookie(exchange: HttpExchange, previous: string | undefined, value: string): void {
   const target = exchange.reply ?? exchange.response;
   if (!target) return;
   const current = target.getHeader('set-cookie');
   const list = current === undefined ? [] : Array.isArray(current) ? current.map(String) : [String(current)];
-  const mine = `${cookieName}=`;
-  const kept = list.filter((c) => !c.startsWith(mine));
-  kept.push(value);
+  const at = previous === undefined ? -1 : list.indexOf(previous);
+  if (at >= 0) list.splice(at, 1);
+  list.push(value);
   // Fastify appends on every `header('set-cookie')` call, so start from empty.
   if (exchange.reply) exchange.reply.removeHeader('set-cookie');
-  if (exchange.reply) exchange.reply.header('set-cookie', kept);
-  else exchange.response?.setHeader('set-cookie', kept);
+  if (exchange.reply) exchange.reply.header('set-cookie', list);
+  else exchange.response?.setHeader('set-cookie', list);
 }

@@ -15,7 +15,7 @@ import { connectRedis, deleteByPrefix, uniquePrefix } from '../support/redis.js'
  * filter.
  */
 
-const CONFIGURATIONS = ['plain', 'service', 'rolling', 'context'] as const;
+const CONFIGURATIONS = ['plain', 'service', 'rolling', 'context', 'early'] as const;
 const PLATFORMS = ['express', 'fastify'] as const;
 const STORES = ['memory', 'redis', 'cached', 'connect-redis'] as const;
 
