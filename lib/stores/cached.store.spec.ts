@@ -205,18 +205,21 @@ describe('CachedStore', () => {
 
     it('any client’s change of a session key invalidates, even one made outside CachedStore', async () => {
       const a = await node();
+      const outsider = await connectRedis();
       await a.store.set('raw', record({ v: 1 }), 60_000);
       await a.store.set('keep', record({ v: 1 }), 60_000);
       await sleep(50); // Redis reports our own writes back too: let those arrive first
       await a.store.get('raw');
       await a.store.get('keep');
       expect(a.store.stats().size).toBe(2);
-      await client.hset(`${prefix}{raw}`, 'd:v', '2');
+      // Another process's plain RedisStore (no near cache) changes it, on its own connection.
+      await new RedisStore({ client: outsider, prefix }).set('raw', record({ v: 2 }), 60_000);
       await client.set(`other-${prefix}{keep}`, 'x'); // not under the prefix
       await waitUntil(() => a.store.stats().size === 1);
       expect((await a.store.get('raw'))!.data.v).toBe(2);
       expect((await a.store.get('keep'))!.data.v).toBe(1);
       await client.del(`other-${prefix}{keep}`);
+      outsider.disconnect();
     });
 
     it('an invalidation that arrives while a load is in flight wins over the load’s result (#70)', async () => {
