@@ -2,8 +2,9 @@
  * The same suites on the lowest supported Nest 11 minor and ioredis 5 (the
  * dependency set in test/nest11, installed by test/run-suite.mjs before this run): every
  * import of @nestjs/* and ioredis, the library's own included, resolves
- * there. TypeScript still checks against the root's Nest 12 types in the
- * Nest 12 run, so this run only transpiles.
+ * there. ts-jest only transpiles (tsconfig's isolatedModules); the types are
+ * checked once per `npm test`, against the root's Nest 12, by the runner's
+ * `tsc --noEmit` step.
  */
 import base from './jest.config.js';
 
@@ -18,9 +19,6 @@ export default {
     '^(@nestjs/[^/]+|ioredis)$': `${nest11}/$1`,
     '^(@nestjs/[^/]+|ioredis)/(.*)$': `${nest11}/$1/$2`,
     ...base.moduleNameMapper,
-  },
-  transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true }],
   },
   // The packed tarball and the consumer projects bring their own Nest: they run once.
   // The type tests check against the root's Nest 12 types in the Nest 12 run.

@@ -1,7 +1,7 @@
 // `npm test`: the whole suite on each supported Nest line, one jest run per
 // line, then one closing line counting both: "N passed, N failed".
 //
-//   npm test                      both lines (Nest 12, then Nest 11)
+//   npm test                      the typecheck, then both lines (Nest 12, then Nest 11)
 //   npm test -- test/e2e          both lines, only those paths
 //   NEST_LINES=12 npm test        one line
 //
@@ -64,8 +64,31 @@ function runLine(line) {
   }
 }
 
+/**
+ * ts-jest only transpiles (tsconfig's isolatedModules), so the types of the
+ * library, the tests, the sample and the bench are checked here, once: one
+ * more passed or failed check in the closing count.
+ */
+function typecheck() {
+  console.log('[test] typecheck (tsc --noEmit)');
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  return tsc.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
 mkdirSync(reports, { recursive: true });
 const total = { passed: 0, failed: 0 };
+if (args.length === 0) {
+  const { passed, failed } = typecheck();
+  console.log(`[test] typecheck: ${failed === 0 ? 'passed' : 'failed'}`);
+  total.passed += passed;
+  total.failed += failed;
+}
 for (const line of lines) {
   const { passed, failed } = runLine(line);
   console.log(`[test] Nest ${line}: ${passed} passed, ${failed} failed`);
