@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /** What `genid` may produce: 22 to 128 base64url characters (≥ 128 bits at 22). */
 export const SECRET_ID_FORMAT = /^[A-Za-z0-9_-]{22,128}$/;
@@ -8,9 +8,26 @@ const MAX_TOKEN_LENGTH = 128 + 1 + MAC_LENGTH;
 /** Tokens whose verification (successful ones only) or signature is remembered, per signer. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
-/** 32 random bytes from the OS CSPRNG, base64url (43 characters). */
+/** Secret ids drawn from one call to the CSPRNG (as Node's `randomUUID` caches its entropy). */
+const IDS_PER_DRAW = 128;
+const ID_BYTES = 32;
+const pool = Buffer.alloc(IDS_PER_DRAW * ID_BYTES);
+let poolOffset = pool.length;
+
+/**
+ * 32 random bytes from the OS CSPRNG, base64url (43 characters). A call to
+ * the CSPRNG costs more than the rest of an id, so 128 ids' worth is drawn
+ * at once and each id takes its own 32 bytes of it, never handed out twice.
+ */
 export function randomSecretId(): string {
-  return randomBytes(32).toString('base64url');
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const id = pool.toString('base64url', poolOffset, poolOffset + ID_BYTES);
+  pool.fill(0, poolOffset, poolOffset + ID_BYTES); // nothing of a handed-out id stays in memory here
+  poolOffset += ID_BYTES;
+  return id;
 }
 
 /**
