@@ -60,8 +60,14 @@ export function stepWhenUnchanged(i: Internals, options: ResolvedSessionOptions,
  */
 function unchanged(session: Session, i: Internals, maxBytes: number): boolean {
   if (i.baseline === undefined) return false;
-  // Empty data against an empty baseline: no JSON needed (a fresh session's every request).
-  if (i.baseline === '{}' && Object.keys(session).length === 0) return true;
+  // Against an empty baseline (every fresh session) the keys tell, without JSON:
+  // none is unchanged, and any is left to the per-key diff.
+  if (i.baseline === '{}') {
+    if (Object.keys(session).length === 0) return true;
+    i.snapshot ??= new Map();
+    i.baseline = undefined;
+    return false;
+  }
   let json: string;
   try {
     json = JSON.stringify(session);

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /** What `genid` may produce: 22 to 128 base64url characters (≥ 128 bits at 22). */
 export const SECRET_ID_FORMAT = /^[A-Za-z0-9_-]{22,128}$/;
@@ -35,7 +35,8 @@ export function randomSecretId(): string {
  * `session.id` shows it; it cannot be turned back into a usable token.
  */
 export function publicIdOf(secretId: string): string {
-  return createHash('sha256').update(secretId).digest('base64url');
+  // The one-shot hash: no Hash object for a 43-character input.
+  return hash('sha256', secretId, 'base64url');
 }
 
 /** A token that passed verification. `resign` is set when an older secret matched. */
