@@ -1,4 +1,4 @@
-import { createHmac, hash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** What `genid` may produce: 22 to 128 base64url characters (≥ 128 bits at 22). */
 export const SECRET_ID_FORMAT = /^[A-Za-z0-9_-]{22,128}$/;
@@ -11,8 +11,8 @@ const VERIFIED_CACHE_SIZE = 10_000;
 /** Secret ids drawn from one call to the CSPRNG (as Node's `randomUUID` caches its entropy). */
 const IDS_PER_DRAW = 128;
 const ID_BYTES = 32;
-const pool = Buffer.alloc(IDS_PER_DRAW * ID_BYTES);
-let poolOffset = pool.length;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
 
 /**
  * 32 random bytes from the OS CSPRNG, base64url (43 characters). A call to
@@ -21,7 +21,7 @@ let poolOffset = pool.length;
  */
 export function randomSecretId(): string {
   if (poolOffset === pool.length) {
-    randomFillSync(pool);
+    pool = randomBytes(IDS_PER_DRAW * ID_BYTES);
     poolOffset = 0;
   }
   const id = pool.toString('base64url', poolOffset, poolOffset + ID_BYTES);
