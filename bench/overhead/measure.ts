@@ -38,7 +38,8 @@ interface Subject {
   meter?: RedisMeter;
 }
 
-async function dispatcher(app: INestApplication, platform: Platform): Promise<Subject['send']> {
+/** How a request reaches the app without sockets: Fastify's own inject, or light-my-request into Express. */
+export async function dispatcher(app: INestApplication, platform: Platform): Promise<Subject['send']> {
   await app.init();
   if (platform === 'fastify') {
     const fastify = app.getHttpAdapter().getInstance() as {
@@ -52,7 +53,7 @@ async function dispatcher(app: INestApplication, platform: Platform): Promise<Su
   return (options) => inject(express, options);
 }
 
-function request(route: RouteName, cookie: string | undefined): InjectOptions {
+export function request(route: RouteName, cookie: string | undefined): InjectOptions {
   const method = ROUTE_METHOD[route];
   const headers: Record<string, string> = {};
   // /login and /anon come without a cookie, as in the HTTP run.

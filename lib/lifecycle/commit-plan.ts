@@ -1,5 +1,7 @@
 import type { ResolvedSessionOptions } from '../session.options.js';
 import type { Session } from '../session.js';
+import type { SessionData } from '../stores/session-record.js';
+import { snapshotOf } from './session-data.js';
 import type { Internals } from './session-internals.js';
 
 /**
@@ -48,16 +50,34 @@ export function stepWhenUnchanged(i: Internals, options: ResolvedSessionOptions,
 
 /**
  * True when the data is provably what was last loaded or saved (and within
- * `maxBytes`): its JSON equals the baseline. False means "compare per key".
+ * `maxBytes`): its JSON equals the baseline. False means "compare per key",
+ * which is always safe: the executors diff per key and find out.
+ *
+ * Once the JSON differs, the baseline gives way to the per-key snapshot it
+ * stands for, so the next plan of the same commit (`idle` asks first, then
+ * `persist`) goes straight to the per-key diff instead of serialising the
+ * whole data again.
  */
 function unchanged(session: Session, i: Internals, maxBytes: number): boolean {
   if (i.baseline === undefined) return false;
+  // Against an empty baseline (every fresh session) the keys tell, without JSON:
+  // none is unchanged, and any is left to the per-key diff.
+  if (i.baseline === '{}') {
+    if (Object.keys(session).length === 0) return true;
+    i.snapshot ??= new Map();
+    i.baseline = undefined;
+    return false;
+  }
   let json: string;
   try {
     json = JSON.stringify(session);
   } catch {
     return false; // diffData names the key that cannot be serialised
   }
-  if (json !== i.baseline) return false;
+  if (json !== i.baseline) {
+    i.snapshot ??= snapshotOf(JSON.parse(i.baseline) as SessionData);
+    i.baseline = undefined;
+    return false;
+  }
   return json.length <= maxBytes / 4 || Buffer.byteLength(json) <= maxBytes;
 }

@@ -58,7 +58,10 @@ export function diffData(source: object, snapshot: Snapshot, maxBytes: number): 
   const unset = [...snapshot.keys()].filter((key) => !next.has(key));
   if (unset.length > 0) changed = true;
   // What is stored is what JSON makes of the values, so a reload sees the same.
-  const stored = changed ? Object.fromEntries([...next].map(([k, j]) => [k, JSON.parse(j) as unknown])) : data;
+  // A changed key's value was parsed into `set` already: the record shares it (neither is handed to the app).
+  const stored = changed
+    ? Object.fromEntries([...next].map(([k, j]) => [k, Object.hasOwn(set, k) ? set[k] : (JSON.parse(j) as unknown)]))
+    : data;
   return { changed, set, unset, data: stored, snapshot: next };
 }
 

@@ -46,10 +46,15 @@ export function dataOf(session: Session): SessionData {
   return { ...session };
 }
 
-/** Drop keys a session cannot hold (methods, accessors, prototype keys). */
+/**
+ * Drop keys a session cannot hold (methods, accessors, prototype keys). Data
+ * without any is returned as it is: callers only copy its keys onto a session.
+ */
 export function cleanData(data: SessionData): SessionData {
+  const keys = Object.keys(data);
+  if (!keys.some((key) => RESERVED_SESSION_KEYS.has(key))) return data;
   const out: SessionData = {};
-  for (const key of Object.keys(data)) {
+  for (const key of keys) {
     if (!RESERVED_SESSION_KEYS.has(key)) out[key] = data[key];
   }
   return out;

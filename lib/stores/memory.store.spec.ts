@@ -74,6 +74,22 @@ describe('MemoryStore', () => {
     await store.close();
   });
 
+  it('#77 a session read or written again after newer ones were added is the most recently used again', async () => {
+    const store = new MemoryStore({ maxSize: 2 });
+    await store.set('a', record(), 60_000);
+    await store.get('a'); // already the newest: stays where it is
+    await store.set('b', record(), 60_000);
+    await store.get('a'); // b was added after it: a moves back to the end
+    await store.set('c', record(), 60_000); // evicts b, the least recently used
+    expect(await store.get('b')).toBeNull();
+    expect(await store.get('a')).not.toBeNull();
+    await store.patch('c', { set: { n: 1 }, unset: [], meta: record().meta }, 60_000);
+    await store.set('d', record(), 60_000); // a was read last before c's patch: a goes
+    expect(await store.get('a')).toBeNull();
+    expect(await store.get('c')).not.toBeNull();
+    await store.close();
+  });
+
   it('#5 create writes only when absent; patch and touch only when present', async () => {
     const store = new MemoryStore();
     expect(await store.create('a', record({ x: 1 }), 1000)).toBe(true);

@@ -36,6 +36,8 @@ export class MemoryStore extends SessionStore {
   /** One copy of each user agent (sessions of one browser repeat it), bounded. */
   private readonly userAgents = new Map<string, string>();
   private readonly maxSize: number;
+  /** The id last moved to the end of `entries` (the most recently used), when `maxSize` is set. */
+  private newest: string | undefined;
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -58,9 +60,7 @@ export class MemoryStore extends SessionStore {
   async get(id: string): Promise<SessionRecord | null> {
     const entry = this.live(id);
     if (!entry) return null;
-    // Re-insert to mark as most recently used (Map keeps insertion order).
-    this.entries.delete(id);
-    this.entries.set(id, entry);
+    this.markUsed(id, entry);
     return decodeEntry(entry);
   }
 
@@ -159,13 +159,16 @@ export class MemoryStore extends SessionStore {
     const previous = this.entries.get(id);
     if (previous?.owner !== undefined && previous.owner !== owner) this.unindex(previous.owner, id);
     const userAgent = record.meta.userAgent;
-    this.entries.delete(id);
-    this.entries.set(id, {
+    const entry: Entry = {
       json: encodeEntry(record),
       userAgent: userAgent === undefined ? undefined : this.shared(userAgent),
       expiresAt: ttlMs === 0 ? 0 : Date.now() + ttlMs,
       owner,
-    });
+    };
+    if (previous === undefined) {
+      this.entries.set(id, entry); // added last: now the most recently used
+      this.newest = id;
+    } else this.markUsed(id, entry);
     if (owner !== undefined) {
       const ids = this.owners.get(owner);
       if (ids === undefined) this.owners.set(owner, id);
@@ -176,6 +179,24 @@ export class MemoryStore extends SessionStore {
       const oldest = this.entries.keys().next().value as string;
       this.remove(oldest);
     }
+  }
+
+  /**
+   * Store `entry` under `id`, an id already present, as the most recently
+   * used. The order only matters to an LRU bound, so without `maxSize` the
+   * entry is replaced where it is: deleting and re-adding the same key
+   * leaves a deleted slot in its hash bucket each time (V8 clears them only
+   * when the Map is rehashed), and a hot session's lookups got slower with
+   * every request until then. With a bound, the newest entry is not moved.
+   */
+  private markUsed(id: string, entry: Entry): void {
+    if (this.maxSize === Infinity || this.newest === id) {
+      this.entries.set(id, entry);
+      return;
+    }
+    this.entries.delete(id);
+    this.entries.set(id, entry);
+    this.newest = id;
   }
 
   private remove(id: string): void {
