@@ -24,6 +24,7 @@ import { resolveSessionOptions } from './session.options-resolver.js';
 import type { ResolvedSessionOptions, SessionModuleOptions } from './session.options.js';
 import { SessionService } from './session.service.js';
 import { answersInProcess, MemoryStore } from './stores/memory.store.js';
+import { localCopyOf } from './stores/cached.store.js';
 import { SessionStore } from './stores/session-store.js';
 import { WsHandshakeCapture } from './transport/ws-exchange.js';
 
@@ -64,7 +65,13 @@ const providers: Provider[] = [
   {
     provide: StoreGateway,
     useFactory: (store: SessionStore, options: ResolvedSessionOptions, logger: LoggerService | null) =>
-      new StoreGateway(store, options.storeTimeout, logger, (operation) => answersInProcess(store, operation)),
+      new StoreGateway(
+        store,
+        options.storeTimeout,
+        logger,
+        (operation) => answersInProcess(store, operation),
+        localCopyOf(store),
+      ),
     inject: [SessionStore, RESOLVED_SESSION_OPTIONS, SESSION_LOGGER],
   },
   SessionRuntime,

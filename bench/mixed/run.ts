@@ -1,27 +1,38 @@
 /**
  * `npm run bench:cached`: RedisStore and CachedStore(RedisStore) side by
- * side, in one run, under the same load: two Express apps in one process
- * (bench/mixed/server.ts) on a private redis-server, many sessions, autocannon. Two loads, alternated
- * between the stores round by round so drift hits both alike: mixed (reads
- * and `writeShare` writes) and reads only. Prints a Markdown table: req/s,
- * p50/p99 latency, the app process's CPU time per request (steadier than
- * req/s on a busy machine) and Redis commands per request (PING and INFO excluded).
- * Bounded: about rounds × (2 × duration + 2 × duration / 2) seconds of load.
+ * side, in one run, under the same load: one Express app process per store
+ * (bench/mixed/server.ts) on a private redis-server, many sessions,
+ * autocannon. Two loads, alternated between the stores round by round so
+ * drift hits both alike: mixed (reads and `writeShare` writes) and reads
+ * only. Each process is warmed up first (V8 optimises the hot paths over the
+ * first few thousand requests). How well V8 optimises them differs from one
+ * process to the next by more than the stores differ (±20 % of req/s for the
+ * same store), so the whole comparison is repeated in `trials` pairs of
+ * fresh processes. Prints a Markdown table: req/s (mean), the ratio to
+ * RedisStore (median of the trials' ratios, and their range), p50/p99
+ * latency, the app process's CPU time per request and Redis commands per
+ * request (PING and INFO excluded).
+ * Bounded: about trials × (2 × warmup + rounds × (2 × duration + 2 × duration / 2)) seconds of load.
  *
- * Options: --duration=1 --rounds=4 --connections=20 --sessions=1000 --write-share=0.2
+ * Options: --trials=3 --duration=2 --rounds=3 --warmup=3 --connections=20 --sessions=1000 --write-share=0.2
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { numberArg, parseArgs } from '../lib/args.js';
+import { median } from '../lib/stats.js';
 import { callsDelta, commandCalls } from '../lib/redis-stats.js';
 import { startRedisServer } from '../lib/redis-server.js';
 import { stopPid } from '../lib/stop-pid.js';
 import { runMixedLoad, type MixedLoadResult } from './load.js';
 
-const STORES = ['redis', 'cached'] as const;
+const STORES = ['redis', 'cached', 'memory'] as const;
 type StoreName = (typeof STORES)[number];
-const LABEL: Record<StoreName, string> = { redis: 'RedisStore', cached: 'CachedStore(RedisStore)' };
+const LABEL: Record<StoreName, string> = {
+  redis: 'RedisStore',
+  cached: 'CachedStore(RedisStore)',
+  memory: 'MemoryStore (in-process reference)',
+};
 
 interface App {
   child: ChildProcess;
@@ -29,20 +40,19 @@ interface App {
   cookies: string[];
 }
 
-/** Fork the bench process (both apps) and resolve once both listen. */
-function startApps(redisPort: number): Promise<Map<StoreName, App>> {
-  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [], {
+/** Fork the app process of one store and resolve once it listens. */
+function startApp(store: StoreName, redisPort: number): Promise<App> {
+  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [store], {
     env: { ...process.env, BENCH_REDIS_PORT: String(redisPort) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('bench apps: no ports within 20 s')), 20_000);
-    child.once('exit', (code) => reject(new Error(`bench apps: exited with ${code}`)));
-    child.once('message', (message: { ports: Record<StoreName, number> }) => {
+    const timer = setTimeout(() => reject(new Error(`bench app ${store}: no port within 20 s`)), 20_000);
+    child.once('exit', (code) => reject(new Error(`bench app ${store}: exited with ${code}`)));
+    child.once('message', (message: { port: number }) => {
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      const app = (store: StoreName): App => ({ child, url: `http://127.0.0.1:${message.ports[store]}`, cookies: [] });
-      resolve(new Map(STORES.map((store) => [store, app(store)])));
+      resolve({ child, url: `http://127.0.0.1:${message.port}`, cookies: [] });
     });
   });
 }
@@ -59,6 +69,7 @@ async function login(app: App, sessions: number): Promise<void> {
 }
 
 interface Row extends MixedLoadResult {
+  trial: number;
   commandsPerRequest: number;
   cpuUsPerRequest: number;
 }
@@ -78,30 +89,32 @@ function cpuOf(app: App): Promise<number> {
 
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const duration = numberArg(args, 'duration', 1);
-  const rounds = Math.max(1, Math.round(numberArg(args, 'rounds', 4)));
-  const connections = Math.max(1, Math.round(numberArg(args, 'connections', 20)));
-  const sessions = Math.max(1, Math.round(numberArg(args, 'sessions', 1_000)));
-  const writeShare = Math.min(1, numberArg(args, 'write-share', 0.2));
-  const redis = await startRedisServer();
-  const admin = new Redis({ host: '127.0.0.1', port: redis.port });
-  let apps = new Map<StoreName, App>();
+interface Settings {
+  duration: number;
+  rounds: number;
+  warmup: number;
+  connections: number;
+  sessions: number;
+  writeShare: number;
+  loads: Array<{ name: string; writeShare: number; seconds: number }>;
+}
+
+/** One trial: a fresh process per store, logins, warm-up, then `rounds` alternated rounds of every load. */
+async function runTrial(trial: number, settings: Settings, redisPort: number, admin: Redis, rows: Map<string, Row[]>) {
+  const { connections, writeShare } = settings;
+  const apps = new Map<StoreName, App>();
   try {
-    apps = await startApps(redis.port);
-    for (const app of apps.values()) await login(app, sessions);
-    const loads = [
-      { name: `mixed (${Math.round(writeShare * 100)} % writes)`, writeShare, seconds: duration },
-      { name: 'reads only', writeShare: 0, seconds: duration / 2 },
-    ];
-    const rows = new Map<string, Row[]>();
-    for (const app of apps.values()) {
-      await runMixedLoad({ url: app.url, cookies: app.cookies, durationSec: 0.5, connections, writeShare });
+    for (const store of STORES) apps.set(store, await startApp(store, redisPort));
+    for (const app of apps.values()) await login(app, settings.sessions);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const app of apps.values()) {
+        const durationSec = settings.warmup / 2;
+        await runMixedLoad({ url: app.url, cookies: app.cookies, durationSec, connections, writeShare });
+      }
     }
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? STORES : [...STORES].reverse();
-      for (const load of loads) {
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = (round + trial) % 2 === 0 ? STORES : [...STORES].reverse();
+      for (const load of settings.loads) {
         for (const store of order) {
           const app = apps.get(store)!;
           const before = await commandCalls(admin);
@@ -119,27 +132,74 @@ async function main(): Promise<void> {
             .filter(([name]) => name !== 'ping' && name !== 'info')
             .reduce((sum, [, calls]) => sum + calls, 0);
           const key = `${load.name}|${store}`;
-          rows.set(key, [
-            ...(rows.get(key) ?? []),
-            { ...result, commandsPerRequest: commands / result.requests, cpuUsPerRequest: cpu / result.requests },
-          ]);
+          const row = {
+            ...result,
+            trial,
+            commandsPerRequest: commands / result.requests,
+            cpuUsPerRequest: cpu / result.requests,
+          };
+          rows.set(key, [...(rows.get(key) ?? []), row]);
         }
       }
     }
+  } finally {
+    for (const { child } of apps.values()) {
+      child.send('stop');
+      await stopPid(child.pid!, 5_000);
+    }
+    await admin.flushall();
+  }
+}
+
+/** Each trial's mean req/s of `store` over RedisStore's in the same trial. */
+function trialRatios(cached: Row[], redis: Row[], trials: number): number[] {
+  const rpsOf = (runs: Row[], trial: number) => mean(runs.filter((r) => r.trial === trial).map((r) => r.rps));
+  return Array.from({ length: trials }, (_, t) => rpsOf(cached, t) / rpsOf(redis, t));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const trials = Math.max(1, Math.round(numberArg(args, 'trials', 3)));
+  const duration = numberArg(args, 'duration', 2);
+  const writeShare = Math.min(1, numberArg(args, 'write-share', 0.2));
+  const settings: Settings = {
+    duration,
+    rounds: Math.max(1, Math.round(numberArg(args, 'rounds', 3))),
+    warmup: numberArg(args, 'warmup', 3),
+    connections: Math.max(1, Math.round(numberArg(args, 'connections', 20))),
+    sessions: Math.max(1, Math.round(numberArg(args, 'sessions', 1_000))),
+    writeShare,
+    loads: [
+      { name: `mixed (${Math.round(writeShare * 100)} % writes)`, writeShare, seconds: duration },
+      { name: 'reads only', writeShare: 0, seconds: duration / 2 },
+    ],
+  };
+  const redis = await startRedisServer();
+  const admin = new Redis({ host: '127.0.0.1', port: redis.port });
+  try {
+    const rows = new Map<string, Row[]>();
+    for (let trial = 0; trial < trials; trial++) await runTrial(trial, settings, redis.port, admin, rows);
+    const { rounds, connections, sessions, warmup } = settings;
     const lines = [
-      `${rounds} rounds, ${connections} connections, ${sessions} sessions, ${duration} s mixed + ${duration / 2} s reads per store and round (means):`,
+      `${trials} trials (a fresh process per store each) × ${rounds} rounds, ${connections} connections, ${sessions} sessions, ` +
+        `${duration} s mixed + ${duration / 2} s reads per store and round, after ${warmup} s of warm-up per store ` +
+        `(means; ratio: the median of the trials' ratios, and their range):`,
       '',
-      '| load | store | req/s | p50 ms | p99 ms | app CPU µs / request | Redis commands / request | non-2xx | errors |',
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| load | store | req/s | × RedisStore | p50 ms | p99 ms | app CPU µs / request | Redis commands / request | non-2xx | errors |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ];
-    for (const load of loads) {
-      const base = mean(rows.get(`${load.name}|redis`)!.map((r) => r.rps));
+    for (const load of settings.loads) {
+      const base = rows.get(`${load.name}|redis`)!;
       for (const store of STORES) {
         const runs = rows.get(`${load.name}|${store}`)!;
-        const rps = mean(runs.map((r) => r.rps));
-        const ratio = store === 'redis' ? '' : ` (${(rps / base).toFixed(2)} ×)`;
+        const ratios = trialRatios(runs, base, trials);
+        const ratio =
+          store === 'redis'
+            ? ''
+            : `${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
         lines.push(
-          `| ${load.name} | ${LABEL[store]} | ${Math.round(rps)}${ratio} | ${mean(runs.map((r) => r.p50Ms)).toFixed(1)} | ` +
+          `| ${load.name} | ${LABEL[store]} | ${Math.round(mean(runs.map((r) => r.rps)))} | ${ratio} | ` +
+            `${mean(runs.map((r) => r.p50Ms)).toFixed(1)} | ` +
             `${mean(runs.map((r) => r.p99Ms)).toFixed(1)} | ${Math.round(mean(runs.map((r) => r.cpuUsPerRequest)))} | ` +
             `${mean(runs.map((r) => r.commandsPerRequest)).toFixed(2)} | ` +
             `${runs.reduce((s, r) => s + r.non2xx, 0)} | ${runs.reduce((s, r) => s + r.errors, 0)} |`,
@@ -148,11 +208,6 @@ async function main(): Promise<void> {
     }
     console.log(lines.join('\n'));
   } finally {
-    const child = apps.get('redis')?.child;
-    if (child) {
-      child.send('stop');
-      await stopPid(child.pid!, 5_000);
-    }
     admin.disconnect();
     await redis.stop();
   }

@@ -1,16 +1,27 @@
 /**
- * The process of the mixed-load bench: two Nest apps on Express, one with
- * RedisStore and one with CachedStore(RedisStore), on BENCH_REDIS_PORT, each
- * with routes `POST /login`, `GET /read`, `POST /write`. Reports both ports
- * over IPC, answers 'cpu' with its CPU usage, exits on 'stop' or when the
- * parent goes.
+ * One process of the mixed-load bench: a Nest app on Express with the store
+ * named by argv[2] (`redis`: RedisStore, `cached`: CachedStore(RedisStore),
+ * `memory`: MemoryStore, the in-process reference),
+ * on BENCH_REDIS_PORT, with routes `POST /login`, `GET /read`, `POST /write`.
+ * Reports its port over IPC, answers 'cpu' with its CPU usage, exits on
+ * 'stop' or when the parent goes. Each store gets a process of its own, as
+ * in production: two apps in one process would share (and tune V8's
+ * optimised code to) each other's hot paths.
  */
 import 'reflect-metadata';
 import { Body, Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
-import { CachedStore, recommendedRedisOptions, RedisStore, Session, SessionModule } from '../../lib/index.js';
+import {
+  CachedStore,
+  MemoryStore,
+  recommendedRedisOptions,
+  RedisStore,
+  Session,
+  SessionModule,
+  type SessionStore,
+} from '../../lib/index.js';
 
 @Controller()
 class MixedController {
@@ -39,13 +50,14 @@ class MixedController {
 const connect = (): Redis =>
   new Redis({ host: '127.0.0.1', port: Number(process.env.BENCH_REDIS_PORT), ...recommendedRedisOptions });
 
-/** One Nest app on its own port, with RedisStore or CachedStore(RedisStore) and its own connections. */
-async function start(kind: 'redis' | 'cached'): Promise<{ port: number; close: () => Promise<void> }> {
-  const client = connect();
-  const subscriber = kind === 'cached' ? connect() : undefined;
-  const inner = new RedisStore({ client, prefix: `mixed:${kind}:` });
-  const store = subscriber ? new CachedStore(inner, { maxSize: 100_000, ttl: 60_000, subscriber }) : inner;
+type StoreKind = 'redis' | 'cached' | 'memory';
+interface Started {
+  port: number;
+  close: () => Promise<void>;
+}
 
+/** A Nest app on its own port with `store`; `release` closes the store's connections after the app. */
+async function listen(store: SessionStore, release: () => Promise<void>): Promise<Started> {
   @Module({
     imports: [SessionModule.forRoot({ secret: 'mixed-load-bench-secret-0123456789abcdef', store, logger: false })],
     controllers: [MixedController],
@@ -58,18 +70,31 @@ async function start(kind: 'redis' | 'cached'): Promise<{ port: number; close: (
     port: (app.getHttpServer().address() as AddressInfo).port,
     close: async () => {
       await app.close();
-      client.disconnect();
-      subscriber?.disconnect();
+      await release();
     },
   };
 }
 
-// Both apps in this one process: the loads alternate, so each phase's CPU is the loaded app's.
-const redis = await start('redis');
-const cached = await start('cached');
+/** The app of one store: MemoryStore (the in-process reference), RedisStore or CachedStore(RedisStore), with its own connections. */
+function start(kind: StoreKind): Promise<Started> {
+  if (kind === 'memory') return listen(new MemoryStore(), async () => undefined);
+  const client = connect();
+  const subscriber = kind === 'cached' ? connect() : undefined;
+  const inner = new RedisStore({ client, prefix: `mixed:${kind}:` });
+  const store = subscriber ? new CachedStore(inner, { maxSize: 100_000, ttl: 60_000, subscriber }) : inner;
+  return listen(store, async () => {
+    client.disconnect();
+    subscriber?.disconnect();
+  });
+}
+
+const kind = process.argv[2];
+if (kind !== 'redis' && kind !== 'cached' && kind !== 'memory')
+  throw new Error(`bench/mixed/server: unknown store ${kind}`);
+const app = await start(kind);
 const stop = async (): Promise<void> => {
   setTimeout(() => process.exit(1), 5_000).unref();
-  await Promise.all([redis.close(), cached.close()]);
+  await app.close();
   process.exit(0);
 };
 process.on('message', (message) => {
@@ -78,4 +103,4 @@ process.on('message', (message) => {
   if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
 });
 process.on('disconnect', () => void stop());
-process.send?.({ ports: { redis: redis.port, cached: cached.port } });
+process.send?.({ port: app.port });

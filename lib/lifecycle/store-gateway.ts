@@ -19,15 +19,21 @@ export class StoreGateway {
   /**
    * @param inProcess Whether the store's `operation` answers without I/O
    *   (MemoryStore's own methods): no deadline timer is armed for it.
+   * @param localCopy A copy of `id` the store holds in this process
+   *   (CachedStore's near cache), or undefined when it must be asked: such a
+   *   read needs no deadline either.
    */
   constructor(
     readonly store: SessionStore,
     private readonly timeoutMs: number,
     private readonly logger: LoggerService | null,
     private readonly inProcess: (operation: string) => boolean = () => false,
+    private readonly localCopy?: (id: string) => SessionRecord | null | undefined,
   ) {}
 
   get(id: string): Promise<SessionRecord | null> {
+    const copy = this.localCopy?.(id);
+    if (copy !== undefined) return Promise.resolve(copy);
     return this.call('get', () => this.store.get(id));
   }
 

@@ -64,6 +64,38 @@ describe('CachedStore', () => {
     expect(store.stats().hits).toBe(hits + 1);
   });
 
+  it('when full, evicts the least recently read: a session read since it was cached outlives older unread ones', async () => {
+    const { store, inner } = local(new MemoryStore(), { maxSize: 3 });
+    for (const id of ['a', 'b', 'c']) {
+      await inner.set(id, record({ id }), 0);
+      await store.get(id);
+    }
+    await store.get('a'); // a hit: 'b' is now the least recently read
+    await inner.set('d', record({ id: 'd' }), 0);
+    await store.get('d');
+    const get = jest.spyOn(inner, 'get');
+    for (const id of ['a', 'c', 'd']) expect((await store.get(id))?.data.id).toBe(id);
+    expect(get).not.toHaveBeenCalled();
+    expect((await store.get('b'))?.data.id).toBe('b');
+    expect(get).toHaveBeenCalledTimes(1);
+    expect(store.stats().size).toBe(3);
+  });
+
+  it('a cached copy of data holding a "__proto__" key reaches no prototype (#55)', async () => {
+    const { store, inner } = local();
+    const data = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1, "note": "a constructor"}') as Record<
+      string,
+      unknown
+    >;
+    await inner.set('p', record(data), 0);
+    await store.get('p');
+    const copy = (await store.get('p'))!;
+    expect(store.stats().hits).toBe(1);
+    expect(copy.data).toMatchObject({ ok: 1, note: 'a constructor' });
+    expect(Object.prototype.hasOwnProperty.call(copy.data, '__proto__')).toBe(false);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('never serves a copy past the session’s own idle deadline, nor past ttl (#73)', async () => {
     const { store, inner } = local(new MemoryStore(), { ttl: 150 });
     await store.set('idle', record({ a: 1 }, Date.now() + 80), 0);

@@ -4,15 +4,29 @@ import type { SessionMeta, SessionRecord } from '../session-record.js';
 interface Entry {
   /** The record as JSON: every reader gets its own parsed copy (checklist #55). */
   json: string;
+  /** No key that could reach a prototype is in `json`: a plain JSON.parse gives the record back. */
+  plain: boolean;
   /** When this copy stops being served: never past `ttl`, nor the session's own deadlines. */
   deadline: number;
+  /** Read since it was stored or last spared by eviction (its second chance). */
+  used: boolean;
 }
 
 /** One load of an id from the inner store, shared by every concurrent reader of that id. */
 interface Flight {
-  promise: Promise<string | null>;
+  /** The loaded record and its JSON: the first reader takes the record itself (nobody else holds it), the others parse the JSON. */
+  promise: Promise<{ record: SessionRecord; json: string; taken: boolean } | null>;
   /** Set when an invalidation, a flush or a write of the id comes meanwhile: the result is returned but not cached. */
   stale: boolean;
+}
+
+/**
+ * A fresh copy of a cached record. The JSON is ours (encoded from a checked
+ * record), so it needs no checking again unless it holds a key that could
+ * reach a prototype, which `decodeRecord` drops.
+ */
+function copyOf(entry: Entry): SessionRecord | null {
+  return entry.plain ? (JSON.parse(entry.json) as SessionRecord) : decodeRecord(entry.json);
 }
 
 /**
@@ -21,11 +35,14 @@ interface Flight {
  * and the counters. It knows nothing of invalidation sources: CachedStore
  * decides what may be cached and tells it what to drop.
  *
- * The LRU is a Map (iteration follows insertion order: a hit moves its entry
- * to the end, the first entry is the least recently used). Every operation
- * is O(1) whatever `maxSize`: invalidations delete entries all the time, and
- * a cache that preallocates `maxSize` slots and refills them whenever it
- * empties would pay O(maxSize) for the last one.
+ * Eviction is LRU by second chance over a Map (iteration follows insertion
+ * order): a hit only marks its entry used, and when the cache is full the
+ * oldest entries that were used since are moved to the end, unmarked, until
+ * an unused one is found and evicted. A hit thus changes no Map, and every
+ * operation is amortised O(1) whatever `maxSize` (each mark is cleared at
+ * most once): invalidations delete entries all the time, and a cache that
+ * preallocates `maxSize` slots and refills them whenever it empties would
+ * pay O(maxSize) for the last one.
  */
 export class NearCache {
   private readonly entries = new Map<string, Entry>();
@@ -47,17 +64,19 @@ export class NearCache {
   hit(id: string): SessionRecord | null | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
-    this.entries.delete(id);
-    if (entry.deadline <= Date.now()) return undefined;
-    this.entries.set(id, entry); // now the most recently used
+    if (entry.deadline <= Date.now()) {
+      this.entries.delete(id);
+      return undefined;
+    }
+    entry.used = true;
     this.counters.hits++;
-    return decodeRecord(entry.json);
+    return copyOf(entry);
   }
 
-  /** The cached JSON of `id`, if any (for a write that builds on it). */
+  /** The cached record of `id`, if any (for a write that builds on it). */
   peek(id: string): SessionRecord | null {
     const entry = this.entries.get(id);
-    return entry ? decodeRecord(entry.json) : null;
+    return entry ? copyOf(entry) : null;
   }
 
   /**
@@ -79,9 +98,10 @@ export class NearCache {
         (record) => {
           if (this.flights.get(id) === own) this.flights.delete(id);
           if (!record) return null;
+          // Encoded before any reader holds the record, so the cache keeps what was loaded.
           const json = encodeRecord(record);
           if (!own.stale && cacheable()) this.store(id, json, record.meta);
-          return json;
+          return { record, json, taken: false };
         },
         (error: unknown) => {
           if (this.flights.get(id) === own) this.flights.delete(id);
@@ -91,17 +111,31 @@ export class NearCache {
       this.flights.set(id, own);
       flight = own;
     }
-    const json = await flight.promise;
-    return json === null ? null : decodeRecord(json);
+    const loaded = await flight.promise;
+    if (loaded === null) return null;
+    if (loaded.taken) return decodeRecord(loaded.json);
+    loaded.taken = true;
+    return loaded.record;
   }
 
   store(id: string, json: string, meta: SessionMeta): void {
     let deadline = Date.now() + this.ttl;
     if (meta.idleExpiresAt > 0) deadline = Math.min(deadline, meta.idleExpiresAt);
     if (meta.absoluteExpiresAt > 0) deadline = Math.min(deadline, meta.absoluteExpiresAt);
+    const plain = !(json.includes('__proto__') || json.includes('constructor') || json.includes('prototype'));
     this.entries.delete(id);
-    this.entries.set(id, { json, deadline });
-    if (this.entries.size > this.maxSize) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(id, { json, plain, deadline, used: false });
+    if (this.entries.size > this.maxSize) this.evictOne();
+  }
+
+  /** Drop the least recently used entry: the oldest one not read since it was stored or last spared. */
+  private evictOne(): void {
+    for (const [id, entry] of this.entries) {
+      this.entries.delete(id);
+      if (!entry.used) return;
+      entry.used = false;
+      this.entries.set(id, entry);
+    }
   }
 
   /** Forget one id, including a load in flight (its result must not be cached). */
