@@ -14,7 +14,7 @@
  * request (PING and INFO excluded).
  * Bounded: about trials × (2 × warmup + rounds × (2 × duration + 2 × duration / 2)) seconds of load.
  *
- * Options: --trials=3 --duration=2 --rounds=3 --warmup=3 --connections=20 --sessions=1000 --write-share=0.2
+ * Options: --trials=5 --duration=2 --rounds=3 --warmup=3 --connections=20 --sessions=1000 --write-share=0.2
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -159,7 +159,7 @@ function trialRatios(cached: Row[], redis: Row[], trials: number): number[] {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const trials = Math.max(1, Math.round(numberArg(args, 'trials', 3)));
+  const trials = Math.max(1, Math.round(numberArg(args, 'trials', 5)));
   const duration = numberArg(args, 'duration', 2);
   const writeShare = Math.min(1, numberArg(args, 'write-share', 0.2));
   const settings: Settings = {
