@@ -14,7 +14,15 @@
  * request (PING and INFO excluded).
  * Bounded: about trials × (2 × warmup + rounds × (2 × duration + 2 × duration / 2)) seconds of load.
  *
- * Options: --trials=5 --duration=2 --rounds=3 --warmup=3 --connections=20 --sessions=1000 --write-share=0.2
+ * With --defer, every app defers each request to the event loop's check
+ * phase (a `setImmediate` middleware), so every store's answers leave in
+ * batches: a RedisStore app's answers already do (they follow Redis replies
+ * that arrive together), while an app that answers from memory writes each
+ * answer inside its request's read callback. On loopback each such lone
+ * write also pays for waking the load generator, which a remote client
+ * would not cost; --defer takes that difference out of the comparison.
+ *
+ * Options: --defer --trials=5 --duration=2 --rounds=3 --warmup=3 --connections=20 --sessions=1000 --write-share=0.2
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -41,9 +49,9 @@ interface App {
 }
 
 /** Fork the app process of one store and resolve once it listens. */
-function startApp(store: StoreName, redisPort: number): Promise<App> {
+function startApp(store: StoreName, redisPort: number, defer: boolean): Promise<App> {
   const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [store], {
-    env: { ...process.env, BENCH_REDIS_PORT: String(redisPort) },
+    env: { ...process.env, BENCH_REDIS_PORT: String(redisPort), BENCH_DEFER: defer ? '1' : '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -96,6 +104,7 @@ interface Settings {
   connections: number;
   sessions: number;
   writeShare: number;
+  defer: boolean;
   loads: Array<{ name: string; writeShare: number; seconds: number }>;
 }
 
@@ -104,7 +113,7 @@ async function runTrial(trial: number, settings: Settings, redisPort: number, ad
   const { connections, writeShare } = settings;
   const apps = new Map<StoreName, App>();
   try {
-    for (const store of STORES) apps.set(store, await startApp(store, redisPort));
+    for (const store of STORES) apps.set(store, await startApp(store, redisPort, settings.defer));
     for (const app of apps.values()) await login(app, settings.sessions);
     for (let pass = 0; pass < 2; pass++) {
       for (const app of apps.values()) {
@@ -169,6 +178,7 @@ async function main(): Promise<void> {
     connections: Math.max(1, Math.round(numberArg(args, 'connections', 20))),
     sessions: Math.max(1, Math.round(numberArg(args, 'sessions', 1_000))),
     writeShare,
+    defer: args.get('defer') === 'true',
     loads: [
       { name: `mixed (${Math.round(writeShare * 100)} % writes)`, writeShare, seconds: duration },
       { name: 'reads only', writeShare: 0, seconds: duration / 2 },
@@ -183,6 +193,7 @@ async function main(): Promise<void> {
     const lines = [
       `${trials} trials (a fresh process per store each) × ${rounds} rounds, ${connections} connections, ${sessions} sessions, ` +
         `${duration} s mixed + ${duration / 2} s reads per store and round, after ${warmup} s of warm-up per store ` +
+        `${settings.defer ? ', every request deferred to the check phase (--defer)' : ''} ` +
         `(means; ratio: the median of the trials' ratios, and their range):`,
       '',
       '| load | store | req/s | × RedisStore | p50 ms | p99 ms | app CPU µs / request | Redis commands / request | non-2xx | errors |',

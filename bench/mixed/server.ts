@@ -65,6 +65,9 @@ async function listen(store: SessionStore, release: () => Promise<void>): Promis
   class MixedModule {}
 
   const app = await NestFactory.create(MixedModule, { logger: false });
+  // --defer (BENCH_DEFER=1): every request waits for the event loop's check phase before Nest
+  // sees it, so the answers of one turn are written together whatever the store (see run.ts).
+  if (process.env.BENCH_DEFER === '1') app.use((_req: unknown, _res: unknown, next: () => void) => setImmediate(next));
   await app.listen(0, '127.0.0.1');
   return {
     port: (app.getHttpServer().address() as AddressInfo).port,
