@@ -11,7 +11,7 @@ import { checkTargets } from './targets.js';
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const dir = resolve(root, process.argv[2] ?? 'bench/results');
 const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchResults;
-results.targets = checkTargets(results.http, results.stores);
+results.targets = checkTargets(results.http, results.stores, results.overhead);
 const markdown = renderMarkdown(results);
 writeFileSync(join(dir, 'results.md'), markdown);
 console.log(markdown);
