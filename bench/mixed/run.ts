@@ -160,10 +160,10 @@ async function runTrial(trial: number, settings: Settings, redisPort: number, ad
   }
 }
 
-/** Each trial's mean req/s of `store` over RedisStore's in the same trial. */
-function trialRatios(cached: Row[], redis: Row[], trials: number): number[] {
-  const rpsOf = (runs: Row[], trial: number) => mean(runs.filter((r) => r.trial === trial).map((r) => r.rps));
-  return Array.from({ length: trials }, (_, t) => rpsOf(cached, t) / rpsOf(redis, t));
+/** Each trial's mean req/s of one store's `runs` over RedisStore's in the same trial. */
+function trialRatios(runs: Row[], redis: Row[], trials: number): number[] {
+  const rpsOf = (rows: Row[], trial: number) => mean(rows.filter((r) => r.trial === trial).map((r) => r.rps));
+  return Array.from({ length: trials }, (_, t) => rpsOf(runs, t) / rpsOf(redis, t));
 }
 
 async function main(): Promise<void> {

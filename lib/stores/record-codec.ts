@@ -23,6 +23,11 @@ function isMeta(value: unknown): value is SessionMeta {
   return ['owner', 'userAgent', 'fingerprint'].every((k) => value[k] === undefined || typeof value[k] === 'string');
 }
 
+/** Whether a JSON text may hold a key that reaches a prototype (a cheap substring test; false positives are fine). */
+export function mayReachPrototype(json: string): boolean {
+  return json.includes('__proto__') || json.includes('constructor') || json.includes('prototype');
+}
+
 /**
  * JSON.parse for stored text: undefined when it is over `maxChars` (checked
  * before parsing, so a poisoned value cannot block the event loop) or not
@@ -32,8 +37,7 @@ export function parseStored(json: string, maxChars = MAX_RECORD_CHARS): unknown 
   if (json.length > maxChars) return undefined;
   try {
     // The reviver is slow, so it only runs when a suspicious key is present.
-    const suspicious = json.includes('__proto__') || json.includes('constructor') || json.includes('prototype');
-    return suspicious ? JSON.parse(json, dropForbidden) : JSON.parse(json);
+    return mayReachPrototype(json) ? JSON.parse(json, dropForbidden) : JSON.parse(json);
   } catch {
     return undefined;
   }

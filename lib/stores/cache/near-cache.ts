@@ -1,4 +1,4 @@
-import { decodeRecord, encodeRecord } from '../record-codec.js';
+import { decodeRecord, encodeRecord, mayReachPrototype } from '../record-codec.js';
 import type { SessionMeta, SessionRecord } from '../session-record.js';
 
 interface Entry {
@@ -122,9 +122,8 @@ export class NearCache {
     let deadline = Date.now() + this.ttl;
     if (meta.idleExpiresAt > 0) deadline = Math.min(deadline, meta.idleExpiresAt);
     if (meta.absoluteExpiresAt > 0) deadline = Math.min(deadline, meta.absoluteExpiresAt);
-    const plain = !(json.includes('__proto__') || json.includes('constructor') || json.includes('prototype'));
     this.entries.delete(id);
-    this.entries.set(id, { json, plain, deadline, used: false });
+    this.entries.set(id, { json, plain: !mayReachPrototype(json), deadline, used: false });
     if (this.entries.size > this.maxSize) this.evictOne();
   }
 
