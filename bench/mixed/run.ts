@@ -1,7 +1,8 @@
 /**
  * `npm run bench:cached`: RedisStore and CachedStore(RedisStore) side by
- * side, in one run, under the same load: one Express app process per store
- * (bench/mixed/server.ts) on a private redis-server, many sessions,
+ * side, in one run, under the same load: one app process per store and
+ * platform (Express and Fastify; bench/mixed/server.ts) on a private
+ * redis-server, many sessions,
  * autocannon. Two loads, alternated between the stores round by round so
  * drift hits both alike: mixed (reads and `writeShare` writes) and reads
  * only. Each process is warmed up first (V8 optimises the hot paths over the
@@ -10,9 +11,11 @@
  * same store), so the whole comparison is repeated in `trials` pairs of
  * fresh processes. Prints a Markdown table: req/s (mean), the ratio to
  * RedisStore (median of the trials' ratios, and their range), p50/p99
- * latency, the app process's CPU time per request and Redis commands per
- * request (PING and INFO excluded).
- * Bounded: about trials × (2 × warmup + rounds × (2 × duration + 2 × duration / 2)) seconds of load.
+ * latency, the app process's CPU time per request and its ratio to
+ * RedisStore's (paired the same way; steadier than req/s, since the load
+ * generator shares the machine's cores) and Redis commands per request
+ * (PING and INFO excluded).
+ * Bounded: about platforms × trials × 3 × (warmup + rounds × 1.5 × duration) seconds of load.
  *
  * With --defer, every app defers each request to the event loop's check
  * phase (a `setImmediate` middleware), so every store's answers leave in
@@ -22,7 +25,13 @@
  * write also pays for waking the load generator, which a remote client
  * would not cost; --defer takes that difference out of the comparison.
  *
- * Options: --defer --trials=5 --duration=2 --rounds=3 --warmup=3 --connections=20 --sessions=1000 --write-share=0.2
+ * By default (--pin=false to turn it off) the app processes run on CPU 0
+ * and everything else (this process, so autocannon, and redis-server) on
+ * CPU 1, where taskset(1) exists and there are two CPUs or more: unpinned,
+ * the scheduler's pairing of processes on two cores decides more than the
+ * stores do.
+ *
+ * Options: --platforms=express,fastify --defer --pin=false --trials=5 --duration=2 --rounds=3 --warmup=3 --connections=20 --sessions=1000 --write-share=0.2
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +41,8 @@ import { median } from '../lib/stats.js';
 import { callsDelta, commandCalls } from '../lib/redis-stats.js';
 import { startRedisServer } from '../lib/redis-server.js';
 import { stopPid } from '../lib/stop-pid.js';
+import { pinToCpu } from '../lib/pin-cpu.js';
+import type { Platform } from '../http/variants.js';
 import { runMixedLoad, type MixedLoadResult } from './load.js';
 
 const STORES = ['redis', 'cached', 'memory'] as const;
@@ -49,11 +60,12 @@ interface App {
 }
 
 /** Fork the app process of one store and resolve once it listens. */
-function startApp(store: StoreName, redisPort: number, defer: boolean): Promise<App> {
-  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [store], {
-    env: { ...process.env, BENCH_REDIS_PORT: String(redisPort), BENCH_DEFER: defer ? '1' : '' },
+function startApp(store: StoreName, platform: Platform, redisPort: number, settings: Settings): Promise<App> {
+  const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [store, platform], {
+    env: { ...process.env, BENCH_REDIS_PORT: String(redisPort), BENCH_DEFER: settings.defer ? '1' : '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  if (settings.pin) pinToCpu(child.pid!, 0);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`bench app ${store}: no port within 20 s`)), 20_000);
     child.once('exit', (code) => reject(new Error(`bench app ${store}: exited with ${code}`)));
@@ -98,6 +110,7 @@ function cpuOf(app: App): Promise<number> {
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
 
 interface Settings {
+  platforms: Platform[];
   duration: number;
   rounds: number;
   warmup: number;
@@ -105,15 +118,24 @@ interface Settings {
   sessions: number;
   writeShare: number;
   defer: boolean;
+  /** The apps on CPU 0, this process (autocannon) and Redis on CPU 1 (see pin-cpu.ts). */
+  pin: boolean;
   loads: Array<{ name: string; writeShare: number; seconds: number }>;
 }
 
-/** One trial: a fresh process per store, logins, warm-up, then `rounds` alternated rounds of every load. */
-async function runTrial(trial: number, settings: Settings, redisPort: number, admin: Redis, rows: Map<string, Row[]>) {
+/** One trial on one platform: a fresh process per store, logins, warm-up, then `rounds` alternated rounds of every load. */
+async function runTrial(
+  trial: number,
+  platform: Platform,
+  settings: Settings,
+  redisPort: number,
+  admin: Redis,
+  rows: Map<string, Row[]>,
+) {
   const { connections, writeShare } = settings;
   const apps = new Map<StoreName, App>();
   try {
-    for (const store of STORES) apps.set(store, await startApp(store, redisPort, settings.defer));
+    for (const store of STORES) apps.set(store, await startApp(store, platform, redisPort, settings));
     for (const app of apps.values()) await login(app, settings.sessions);
     for (let pass = 0; pass < 2; pass++) {
       for (const app of apps.values()) {
@@ -140,7 +162,7 @@ async function runTrial(trial: number, settings: Settings, redisPort: number, ad
           const commands = Object.entries(delta)
             .filter(([name]) => name !== 'ping' && name !== 'info')
             .reduce((sum, [, calls]) => sum + calls, 0);
-          const key = `${load.name}|${store}`;
+          const key = `${platform}|${load.name}|${store}`;
           const row = {
             ...result,
             trial,
@@ -160,10 +182,16 @@ async function runTrial(trial: number, settings: Settings, redisPort: number, ad
   }
 }
 
-/** Each trial's mean req/s of one store's `runs` over RedisStore's in the same trial. */
-function trialRatios(runs: Row[], redis: Row[], trials: number): number[] {
-  const rpsOf = (rows: Row[], trial: number) => mean(rows.filter((r) => r.trial === trial).map((r) => r.rps));
-  return Array.from({ length: trials }, (_, t) => rpsOf(runs, t) / rpsOf(redis, t));
+/** Each trial's mean `metric` of one store's `runs` over RedisStore's in the same trial. */
+function trialRatios(runs: Row[], redis: Row[], trials: number, metric: (row: Row) => number): number[] {
+  const meanOf = (rows: Row[], trial: number) => mean(rows.filter((r) => r.trial === trial).map(metric));
+  return Array.from({ length: trials }, (_, t) => meanOf(runs, t) / meanOf(redis, t));
+}
+
+/** "median (min–max)" of the trials' ratios; empty for RedisStore itself. */
+function ratioCell(store: StoreName, ratios: number[]): string {
+  if (store === 'redis') return '';
+  return `${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
 }
 
 async function main(): Promise<void> {
@@ -171,7 +199,11 @@ async function main(): Promise<void> {
   const trials = Math.max(1, Math.round(numberArg(args, 'trials', 5)));
   const duration = numberArg(args, 'duration', 2);
   const writeShare = Math.min(1, numberArg(args, 'write-share', 0.2));
+  const platforms = (args.get('platforms') ?? 'express,fastify').split(',');
+  for (const platform of platforms)
+    if (platform !== 'express' && platform !== 'fastify') throw new Error(`--platforms: unknown platform ${platform}`);
   const settings: Settings = {
+    platforms: platforms as Platform[],
     duration,
     rounds: Math.max(1, Math.round(numberArg(args, 'rounds', 3))),
     warmup: numberArg(args, 'warmup', 3),
@@ -179,6 +211,7 @@ async function main(): Promise<void> {
     sessions: Math.max(1, Math.round(numberArg(args, 'sessions', 1_000))),
     writeShare,
     defer: args.get('defer') === 'true',
+    pin: args.get('pin') !== 'false',
     loads: [
       { name: `mixed (${Math.round(writeShare * 100)} % writes)`, writeShare, seconds: duration },
       { name: 'reads only', writeShare: 0, seconds: duration / 2 },
@@ -186,32 +219,38 @@ async function main(): Promise<void> {
   };
   const redis = await startRedisServer();
   const admin = new Redis({ host: '127.0.0.1', port: redis.port });
+  if (settings.pin) settings.pin = pinToCpu(process.pid, 1) && pinToCpu(redis.pid, 1);
   try {
     const rows = new Map<string, Row[]>();
-    for (let trial = 0; trial < trials; trial++) await runTrial(trial, settings, redis.port, admin, rows);
+    for (const platform of settings.platforms)
+      for (let trial = 0; trial < trials; trial++) await runTrial(trial, platform, settings, redis.port, admin, rows);
     const { rounds, connections, sessions, warmup } = settings;
     const lines = [
       `${trials} trials (a fresh process per store each) × ${rounds} rounds, ${connections} connections, ${sessions} sessions, ` +
         `${duration} s mixed + ${duration / 2} s reads per store and round, after ${warmup} s of warm-up per store ` +
-        `${settings.defer ? ', every request deferred to the check phase (--defer)' : ''} ` +
+        `${settings.defer ? ', every request deferred to the check phase (--defer)' : ''}` +
+        `${settings.pin ? ', the apps pinned to CPU 0, load generator and Redis to CPU 1' : ''} ` +
         `(means; ratio: the median of the trials' ratios, and their range):`,
       '',
-      '| load | store | req/s | × RedisStore | p50 ms | p99 ms | app CPU µs / request | Redis commands / request | non-2xx | errors |',
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| platform | load | store | req/s | × RedisStore | p50 ms | p99 ms | app CPU µs / request | × RedisStore | Redis commands / request | non-2xx | errors |',
+      '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ];
-    for (const load of settings.loads) {
-      const base = rows.get(`${load.name}|redis`)!;
+    for (const [platform, load] of settings.platforms.flatMap((p) => settings.loads.map((l) => [p, l] as const))) {
+      const base = rows.get(`${platform}|${load.name}|redis`)!;
       for (const store of STORES) {
-        const runs = rows.get(`${load.name}|${store}`)!;
-        const ratios = trialRatios(runs, base, trials);
-        const ratio =
-          store === 'redis'
-            ? ''
-            : `${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+        const runs = rows.get(`${platform}|${load.name}|${store}`)!;
+        const rpsRatio = ratioCell(
+          store,
+          trialRatios(runs, base, trials, (r) => r.rps),
+        );
+        const cpuRatio = ratioCell(
+          store,
+          trialRatios(runs, base, trials, (r) => r.cpuUsPerRequest),
+        );
         lines.push(
-          `| ${load.name} | ${LABEL[store]} | ${Math.round(mean(runs.map((r) => r.rps)))} | ${ratio} | ` +
-            `${mean(runs.map((r) => r.p50Ms)).toFixed(1)} | ` +
-            `${mean(runs.map((r) => r.p99Ms)).toFixed(1)} | ${Math.round(mean(runs.map((r) => r.cpuUsPerRequest)))} | ` +
+          `| ${platform} | ${load.name} | ${LABEL[store]} | ${Math.round(mean(runs.map((r) => r.rps)))} | ${rpsRatio} | ` +
+            `${mean(runs.map((r) => r.p50Ms)).toFixed(1)} | ${mean(runs.map((r) => r.p99Ms)).toFixed(1)} | ` +
+            `${Math.round(mean(runs.map((r) => r.cpuUsPerRequest)))} | ${cpuRatio} | ` +
             `${mean(runs.map((r) => r.commandsPerRequest)).toFixed(2)} | ` +
             `${runs.reduce((s, r) => s + r.non2xx, 0)} | ${runs.reduce((s, r) => s + r.errors, 0)} |`,
         );
