@@ -3,7 +3,8 @@ import { exchangeOf, linkReply } from '../transport/http-exchange.js';
 import { runInRequest } from './current-request.js';
 import { holdResponse } from './commit-hooks.js';
 import { setState, stateOf, type RequestState } from './request-state.js';
-import { exposeOn, type SessionRuntime } from './session-runtime.js';
+import { exposeOn } from './exposed-session.js';
+import type { SessionRuntime } from './session-runtime.js';
 
 /** What the hook needs of Nest's HTTP adapter (Express or Fastify): public methods of both. */
 export interface HttpAdapterLike {

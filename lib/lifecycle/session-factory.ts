@@ -9,6 +9,7 @@ import {
   type TokenSigner,
   type VerifiedToken,
 } from '../transport/session-token.js';
+import { syncExposedId } from './exposed-session.js';
 import type { RequestState } from './request-state.js';
 import { cleanData, replaceData, type Internals } from './session-internals.js';
 import { newMeta } from './session-meta.js';
@@ -85,12 +86,14 @@ export class SessionFactory {
     i.resend = false;
     i.gone = false;
     i.lifetimeChanged = false;
+    syncExposedId(i.request);
   }
 
   /** Draw another id (after a collision on create). */
   renew(i: Internals): void {
     i.secretId = this.newSecretId();
     i.id = publicIdOf(i.secretId);
+    syncExposedId(i.request);
   }
 
   /** A stored fingerprint matches under any configured secret (so rotation keeps sessions). */

@@ -5,6 +5,7 @@ import type { Session } from '../session.js';
 import type { HttpExchange } from '../transport/exchange.js';
 import { TokenSigner } from '../transport/session-token.js';
 import { holdResponse } from './commit-hooks.js';
+import { exposeOn } from './exposed-session.js';
 import { RejectedTokenMonitor } from './rejected-token-monitor.js';
 import { readRequestToken } from './request-token.js';
 import { setState, stateOf, type RequestState } from './request-state.js';
@@ -131,13 +132,4 @@ export class SessionRuntime {
     }
     return this.factory.fresh(state, this.options.maxAge);
   }
-}
-
-/**
- * `req.session`, and `req.sessionID` as express-session has it: the public id
- * (never the token), read live so it follows a `regenerate()`.
- */
-export function exposeOn(request: object, session: Session): void {
-  (request as { session?: unknown }).session = session;
-  Object.defineProperty(request, 'sessionID', { get: () => session.id, configurable: true, enumerable: false });
 }
