@@ -135,6 +135,14 @@ describe('RedisStore round trip', () => {
       await op();
       return [...commands];
     };
+    // Each script's first run on a server that has not seen it yet costs a NOSCRIPT and an EVAL:
+    // run every operation once beforehand (test files share the server, in any order).
+    const [warmAnon, warmOwned] = [newId(), newId()];
+    await store.create(warmAnon, record({ a: 1 }), TTL);
+    await store.create(warmOwned, record({ userId: 'warm' }, { owner: 'warm' }), TTL);
+    await store.patch(warmOwned, { set: { n: 1 }, unset: [], meta: meta({ owner: 'warm' }) }, TTL);
+    await store.touch(warmOwned, record({}, { owner: 'warm' }), TTL);
+    await store.patch(warmAnon, { set: { b: 2 }, unset: ['a'], meta: meta() }, TTL);
     expect(await count(() => counted.create(anon, record({ a: 1 }), TTL))).toEqual(['set']);
     expect(await count(() => counted.create(owned, record({ userId: 'one' }, { owner: 'one' }), TTL))).toEqual([
       'evalsha',
