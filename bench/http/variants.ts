@@ -1,4 +1,7 @@
 export type Platform = 'express' | 'fastify';
+
+/** A platform name given on a command line. */
+export const isPlatform = (name: string | undefined): name is Platform => name === 'express' || name === 'fastify';
 export type VariantKind = 'ceiling' | 'module' | 'express-session' | 'nestjs-session' | 'fastify-session';
 export type StoreKind = 'memory' | 'redis' | 'cached';
 

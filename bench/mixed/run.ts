@@ -42,7 +42,7 @@ import { callsDelta, commandCalls } from '../lib/redis-stats.js';
 import { startRedisServer } from '../lib/redis-server.js';
 import { stopPid } from '../lib/stop-pid.js';
 import { pinToCpu } from '../lib/pin-cpu.js';
-import type { Platform } from '../http/variants.js';
+import { isPlatform, type Platform } from '../http/variants.js';
 import { runMixedLoad, type MixedLoadResult } from './load.js';
 
 const STORES = ['redis', 'cached', 'memory'] as const;
@@ -200,10 +200,9 @@ async function main(): Promise<void> {
   const duration = numberArg(args, 'duration', 2);
   const writeShare = Math.min(1, numberArg(args, 'write-share', 0.2));
   const platforms = (args.get('platforms') ?? 'express,fastify').split(',');
-  for (const platform of platforms)
-    if (platform !== 'express' && platform !== 'fastify') throw new Error(`--platforms: unknown platform ${platform}`);
+  if (!platforms.every(isPlatform)) throw new Error(`--platforms: express and/or fastify, not ${platforms.join(',')}`);
   const settings: Settings = {
-    platforms: platforms as Platform[],
+    platforms,
     duration,
     rounds: Math.max(1, Math.round(numberArg(args, 'rounds', 3))),
     warmup: numberArg(args, 'warmup', 3),

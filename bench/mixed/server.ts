@@ -23,7 +23,7 @@ import {
   type SessionStore,
 } from '../../lib/index.js';
 import { createApp } from '../http/servers/create-app.js';
-import type { Platform } from '../http/variants.js';
+import { isPlatform, type Platform } from '../http/variants.js';
 
 @Controller()
 class MixedController {
@@ -101,8 +101,7 @@ function start(kind: StoreKind, platform: Platform): Promise<Started> {
 const [kind, platform] = process.argv.slice(2);
 if (kind !== 'redis' && kind !== 'cached' && kind !== 'memory')
   throw new Error(`bench/mixed/server: unknown store ${kind}`);
-if (platform !== 'express' && platform !== 'fastify')
-  throw new Error(`bench/mixed/server: unknown platform ${platform}`);
+if (!isPlatform(platform)) throw new Error(`bench/mixed/server: unknown platform ${platform}`);
 const app = await start(kind, platform);
 const stop = async (): Promise<void> => {
   setTimeout(() => process.exit(1), 5_000).unref();
