@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { SessionDataException } from '../session.exceptions.js';
+import { dataJson, knownJson } from '../stores/known-json.js';
 import { diffData, snapshotOf } from './session-data.js';
 
 describe('diffData', () => {
@@ -46,5 +47,34 @@ describe('diffData', () => {
   it('refuses data over maxBytes, counting multi-byte characters as bytes', () => {
     expect(() => diffData({ text: 'é'.repeat(600) }, new Map(), 1_000)).toThrow(/over maxBytes \(1000\)/);
     expect(diffData({ text: 'e'.repeat(600) }, new Map(), 1_000).changed).toBe(true);
+  });
+
+  it('hands its stores the JSON it computed, equal to what JSON.stringify makes of the stored data', () => {
+    const snapshot = snapshotOf({ kept: { deep: [1, 'two'] }, gone: 1, same: 'x' });
+    const source = {
+      kept: { deep: [1, 'two'] },
+      same: 'x',
+      'quote"and\\slash': 'é\u2028🔑',
+      date: new Date(0),
+      arr: [undefined, () => 1, Number.NaN],
+      nested: { a: { b: { c: null } } },
+      f: () => 1,
+    };
+    const d = diffData(source, snapshot, 65_536);
+    expect(knownJson(d.data)).toBe(d.snapshot);
+    expect(knownJson(d.set)).toBe(d.snapshot);
+    expect(dataJson(d.data)).toBe(JSON.stringify(d.data));
+    expect(dataJson(d.set)).toBe(JSON.stringify(d.set));
+    expect(Object.keys(d.set)).toEqual(['quote"and\\slash', 'date', 'arr', 'nested']);
+    // Unchanged data is the caller's own objects (they may change later): nothing is registered.
+    const same = diffData(
+      { kept: { deep: [1, 'two'] }, same: 'x' },
+      snapshotOf({ kept: { deep: [1, 'two'] }, same: 'x' }),
+      65_536,
+    );
+    expect(same.changed).toBe(false);
+    expect(knownJson(same.data)).toBeUndefined();
+    expect(dataJson({ a: 1, b: undefined, c: 'x' })).toBe('{"a":1,"c":"x"}');
+    expect(dataJson({})).toBe('{}');
   });
 });

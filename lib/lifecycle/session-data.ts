@@ -1,6 +1,7 @@
 import { SessionDataException } from '../session.exceptions.js';
 import { RESERVED_SESSION_KEYS } from '../session.js';
 import type { SessionData } from '../stores/session-record.js';
+import { rememberJson } from '../stores/known-json.js';
 
 /** JSON of each top-level key, as last loaded or saved: what "changed" is measured against. */
 export type Snapshot = Map<string, string>;
@@ -59,9 +60,13 @@ export function diffData(source: object, snapshot: Snapshot, maxBytes: number): 
   if (unset.length > 0) changed = true;
   // What is stored is what JSON makes of the values, so a reload sees the same.
   // A changed key's value was parsed into `set` already: the record shares it (neither is handed to the app).
-  const stored = changed
-    ? Object.fromEntries([...next].map(([k, j]) => [k, Object.hasOwn(set, k) ? set[k] : (JSON.parse(j) as unknown)]))
-    : data;
+  if (!changed) return { changed, set, unset, data, snapshot: next };
+  const stored = Object.fromEntries(
+    [...next].map(([k, j]) => [k, Object.hasOwn(set, k) ? set[k] : (JSON.parse(j) as unknown)]),
+  );
+  // Both are the parsed texts of `next`, held by nobody else: the store may take their JSON from it.
+  rememberJson(stored, next);
+  rememberJson(set, next);
   return { changed, set, unset, data: stored, snapshot: next };
 }
 

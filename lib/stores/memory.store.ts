@@ -1,6 +1,7 @@
 import { SessionStore } from './session-store.js';
 import type { SessionData, SessionMeta, SessionPatch, SessionRecord, StoredSession } from './session-record.js';
 import { applyPatch, parseStored } from './record-codec.js';
+import { dataJson } from './known-json.js';
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently used is dropped past it. Unbounded when unset. */
@@ -253,7 +254,7 @@ function encodeEntry(record: SessionRecord): string {
   for (const key of Object.keys(meta)) {
     if (!META_FIELDS.has(key)) (extra ||= {})[key] = meta[key as keyof SessionMeta];
   }
-  const json = JSON.stringify([
+  const head = JSON.stringify([
     meta.createdAt,
     meta.lastActiveAt,
     meta.idleExpiresAt,
@@ -261,8 +262,9 @@ function encodeEntry(record: SessionRecord): string {
     meta.maxAge,
     meta.fingerprint ?? 0,
     extra,
-    record.data,
   ]);
+  // The data's JSON as the commit computed it, when it did (see known-json.ts).
+  const json = `${head.slice(0, -1)},${dataJson(record.data)}]`;
   // JSON.stringify returns a rope of parts; reading a character flattens it
   // in place into one string (about 190 bytes less per 550-character session).
   json.charCodeAt(0);

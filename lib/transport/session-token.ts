@@ -1,4 +1,5 @@
-import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { HmacSha256 } from './hmac-sha256.js';
 
 /** What `genid` may produce: 22 to 128 base64url characters (≥ 128 bits at 22). */
 export const SECRET_ID_FORMAT = /^[A-Za-z0-9_-]{22,128}$/;
@@ -52,7 +53,7 @@ export interface VerifiedToken {
  * anybody out, and a token verified by an older one is re-signed.
  */
 export class TokenSigner {
-  private readonly keys: Buffer[];
+  private readonly keys: HmacSha256[];
   /**
    * Full token text → its verification, for tokens that verified. A token is
    * presented on every request of its session, and the HMAC and SHA-256 it
@@ -65,13 +66,13 @@ export class TokenSigner {
   private readonly signed = new Map<string, string>();
 
   constructor(secrets: readonly string[]) {
-    this.keys = secrets.map((s) => Buffer.from(s, 'utf8'));
+    this.keys = secrets.map((s) => new HmacSha256(Buffer.from(s, 'utf8')));
   }
 
   sign(secretId: string): string {
     const cached = this.signed.get(secretId);
     if (cached !== undefined) return cached;
-    const token = `${secretId}.${this.mac(this.keys[0]!, secretId).toString('base64url')}`;
+    const token = `${secretId}.${this.keys[0]!.mac(secretId)}`;
     remember(this.signed, secretId, token);
     return token;
   }
@@ -103,7 +104,7 @@ export class TokenSigner {
     // spare bits, so decoding would accept more than one spelling of a MAC.
     const presented = Buffer.from(macText, 'latin1');
     for (let i = 0; i < this.keys.length; i++) {
-      const expected = Buffer.from(this.mac(this.keys[i]!, secretId).toString('base64url'), 'latin1');
+      const expected = Buffer.from(this.keys[i]!.mac(secretId), 'latin1');
       if (presented.length === expected.length && timingSafeEqual(presented, expected)) {
         return Object.freeze({ secretId, id: publicIdOf(secretId), resign: i > 0 });
       }
@@ -113,15 +114,11 @@ export class TokenSigner {
 
   /** A keyed hash (first secret) for values the store should not hold in clear. */
   keyedHash(value: string, secretIndex = 0): string {
-    return this.mac(this.keys[secretIndex]!, `fp\n${value}`).toString('base64url');
+    return this.keys[secretIndex]!.mac(`fp\n${value}`);
   }
 
   get secretCount(): number {
     return this.keys.length;
-  }
-
-  private mac(key: Buffer, secretId: string): Buffer {
-    return createHmac('sha256', key).update(secretId).digest();
   }
 }
 

@@ -1,5 +1,6 @@
 import { MAX_RECORD_CHARS, parseStored, recordOf } from '../record-codec.js';
 import type { SessionMeta, SessionRecord } from '../session-record.js';
+import { knownJson } from '../known-json.js';
 
 /**
  * Layout v2 of a RedisStore session: one string per session,
@@ -168,17 +169,22 @@ export class LayoutCodec {
   constructor(private readonly serializer: RedisSerializer | undefined) {}
 
   entries(data: Record<string, unknown>): string {
+    const known = knownJson(data);
     let out = '';
     for (const [key, value] of Object.entries(data)) {
-      const text = this.value(key, value);
+      const text = this.value(key, value, known);
       if (text !== undefined) out += encodeEntry(key, text);
     }
     return out;
   }
 
-  /** A value's text; undefined (the key is not stored) for what JSON drops, such as undefined. */
-  value(key: string, value: unknown): string | undefined {
-    if (!this.serializer) return JSON.stringify(value);
+  /**
+   * A value's text; undefined (the key is not stored) for what JSON drops,
+   * such as undefined. `known`: the JSON the commit already made of its data
+   * (see known-json.ts), used unless a custom serializer decides the text.
+   */
+  value(key: string, value: unknown, known?: ReadonlyMap<string, string>): string | undefined {
+    if (!this.serializer) return known?.get(key) ?? JSON.stringify(value);
     const text = this.serializer.stringify(value) as string | undefined;
     return text === undefined ? undefined : checkedValue(text, key);
   }
