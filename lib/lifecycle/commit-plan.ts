@@ -1,7 +1,6 @@
 import type { ResolvedSessionOptions } from '../session.options.js';
 import type { Session } from '../session.js';
-import type { SessionData } from '../stores/session-record.js';
-import { snapshotOf } from './session-data.js';
+import { snapshotOfBaseline } from './session-data.js';
 import type { Internals } from './session-internals.js';
 
 /**
@@ -75,7 +74,7 @@ function unchanged(session: Session, i: Internals, maxBytes: number): boolean {
     return false; // diffData names the key that cannot be serialised
   }
   if (json !== i.baseline) {
-    i.snapshot ??= snapshotOf(JSON.parse(i.baseline) as SessionData);
+    i.snapshot ??= snapshotOfBaseline(i.baseline);
     i.baseline = undefined;
     return false;
   }

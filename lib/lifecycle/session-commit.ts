@@ -1,10 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ResolvedSessionOptions } from '../session.options.js';
 import type { Session } from '../session.js';
-import type { SessionData, SessionRecord } from '../stores/session-record.js';
+import type { SessionRecord } from '../stores/session-record.js';
 import type { TokenSigner } from '../transport/session-token.js';
 import { newSessionStep, planCommit, stepWhenUnchanged, type CommitStep } from './commit-plan.js';
-import { diffData, snapshotOf, type DataDiff } from './session-data.js';
+import { diffData, snapshotOfBaseline, type DataDiff } from './session-data.js';
 import type { SessionFactory } from './session-factory.js';
 import { dataOf, type Internals } from './session-internals.js';
 import { extendMeta, ttlOf, withOwner } from './session-meta.js';
@@ -120,7 +120,7 @@ export class SessionCommitter {
 
   /** The per-key diff against the last load or save (throws for data that cannot be saved). */
   private diff(session: Session, i: Internals): DataDiff {
-    i.snapshot ??= snapshotOf(JSON.parse(i.baseline ?? '{}') as SessionData);
+    i.snapshot ??= snapshotOfBaseline(i.baseline ?? '{}');
     return diffData(session, i.snapshot, this.options.maxBytes);
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { SessionDataException } from '../session.exceptions.js';
-import { dataJson, knownJson } from '../stores/known-json.js';
+import { dataJson, keyJsonOf } from '../stores/known-json.js';
 import { diffData, snapshotOf } from './session-data.js';
 
 describe('diffData', () => {
@@ -61,8 +61,8 @@ describe('diffData', () => {
       f: () => 1,
     };
     const d = diffData(source, snapshot, 65_536);
-    expect(knownJson(d.data)).toBe(d.snapshot);
-    expect(knownJson(d.set)).toBe(d.snapshot);
+    expect(keyJsonOf(d.data)).toBe(d.snapshot);
+    expect(keyJsonOf(d.set)).toBe(d.snapshot);
     expect(dataJson(d.data)).toBe(JSON.stringify(d.data));
     expect(dataJson(d.set)).toBe(JSON.stringify(d.set));
     expect(Object.keys(d.set)).toEqual(['quote"and\\slash', 'date', 'arr', 'nested']);
@@ -73,7 +73,7 @@ describe('diffData', () => {
       65_536,
     );
     expect(same.changed).toBe(false);
-    expect(knownJson(same.data)).toBeUndefined();
+    expect(keyJsonOf(same.data)).toBeUndefined();
     expect(dataJson({ a: 1, b: undefined, c: 'x' })).toBe('{"a":1,"c":"x"}');
     expect(dataJson({})).toBe('{}');
   });

@@ -1,7 +1,8 @@
 import { SessionDataException } from '../session.exceptions.js';
 import { RESERVED_SESSION_KEYS } from '../session.js';
 import type { SessionData } from '../stores/session-record.js';
-import { rememberJson } from '../stores/known-json.js';
+import { rememberKeyJson } from '../stores/known-json.js';
+import { entriesOfObjectText } from './object-text.js';
 
 /** JSON of each top-level key, as last loaded or saved: what "changed" is measured against. */
 export type Snapshot = Map<string, string>;
@@ -65,8 +66,7 @@ export function diffData(source: object, snapshot: Snapshot, maxBytes: number): 
     [...next].map(([k, j]) => [k, Object.hasOwn(set, k) ? set[k] : (JSON.parse(j) as unknown)]),
   );
   // Both are the parsed texts of `next`, held by nobody else: the store may take their JSON from it.
-  rememberJson(stored, next);
-  rememberJson(set, next);
+  rememberKeyJson(next, stored, set);
   return { changed, set, unset, data: stored, snapshot: next };
 }
 
@@ -75,4 +75,9 @@ export function snapshotOf(data: SessionData): Snapshot {
   const snap: Snapshot = new Map();
   for (const key of Object.keys(data)) snap.set(key, JSON.stringify(data[key]));
   return snap;
+}
+
+/** The snapshot of the data a baseline (its JSON as loaded) stands for: split from the text, parsed only if it must be. */
+export function snapshotOfBaseline(baseline: string): Snapshot {
+  return entriesOfObjectText(baseline) ?? snapshotOf(JSON.parse(baseline) as SessionData);
 }

@@ -2,6 +2,7 @@ import { SessionConfigError } from '../session.exceptions.js';
 import type { ResolvedSessionOptions, SessionRequest } from '../session.options.js';
 import { Session, setInternals, type SessionControls } from '../session.js';
 import type { SessionData, SessionMeta, SessionRecord } from '../stores/session-record.js';
+import { dataTextOf } from '../stores/known-json.js';
 import {
   publicIdOf,
   randomSecretId,
@@ -54,13 +55,15 @@ export class SessionFactory {
     resend = false,
   ): Session {
     const data = cleanData(record.data);
+    // The store's own text of the data when it has one (see known-json.ts), else the data serialised.
+    const baseline = (data === record.data ? dataTextOf(data) : undefined) ?? JSON.stringify(data);
     const session = this.create({
       secretId,
       id,
       isNew: false,
       meta: record.meta,
       snapshot: undefined,
-      baseline: JSON.stringify(data),
+      baseline,
       request: state,
       clearCookie: false,
       resend,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { dataTextOf } from './known-json.js';
 import { MemoryStore } from './memory.store.js';
 import type { SessionRecord } from './session-record.js';
 
@@ -149,5 +150,53 @@ describe('MemoryStore', () => {
   it('refuses bad options', () => {
     expect(() => new MemoryStore({ maxSize: 0 })).toThrow(/maxSize/);
     expect(() => new MemoryStore({ reapInterval: -1 })).toThrow(/reapInterval/);
+  });
+});
+
+describe('MemoryStore: the data text it hands the load (known-json.ts)', () => {
+  const cases: Array<[string, Record<string, unknown>, Partial<SessionRecord['meta']>]> = [
+    ['plain data', { userId: 'u1', profile: { roles: ['a', 'b'], n: 1.5e300 } }, {}],
+    ['integer-like keys, unicode, escapes', { b: 1, 10: 'x', 2: [null], 'q"\\': 'é\u2028🔑' }, {}],
+    ['an owner and a user agent (kept beside the text)', { a: '0,0,{' }, { owner: 'o,0,0,', userAgent: 'UA, 0,0,{' }],
+    ['empty data', {}, {}],
+  ];
+  it.each(cases)('%s: the text parses to the data read, and is its JSON', async (_label, data, extra) => {
+    const store = new MemoryStore();
+    const stored = record(data);
+    Object.assign(stored.meta, extra, { maxAge: 1e21 });
+    await store.set('a', stored, 1000);
+    const read = (await store.get('a'))!;
+    const text = dataTextOf(read.data);
+    expect(text).toBe(JSON.stringify(read.data));
+    expect(JSON.parse(text!)).toEqual(read.data);
+    expect(dataTextOf(read.data)).toBeUndefined(); // used up
+  });
+
+  it('gives none for the rarer shapes (a fingerprint, meta fields of its own); the read is whole', async () => {
+    const store = new MemoryStore();
+    const stored = record({ a: 1 });
+    Object.assign(stored.meta, { fingerprint: 'f,0,0,{' });
+    await store.set('f', stored, 1000);
+    const withFingerprint = (await store.get('f'))!;
+    expect(withFingerprint.meta.fingerprint).toBe('f,0,0,{');
+    expect(dataTextOf(withFingerprint.data)).toBeUndefined();
+    const custom = record({ a: 1 });
+    Object.assign(custom.meta, { custom: [0, 0] });
+    await store.set('c', custom, 1000);
+    expect(dataTextOf((await store.get('c'))!.data)).toBeUndefined();
+  });
+
+  it('gives no text for data it parsed with prototype-reaching keys dropped, nor for another object', async () => {
+    const store = new MemoryStore();
+    await store.set(
+      'a',
+      record(JSON.parse('{"x":{"__proto__":{"polluted":1}},"y":1}') as Record<string, unknown>),
+      1000,
+    );
+    const read = (await store.get('a'))!;
+    expect(dataTextOf(read.data)).toBeUndefined();
+    await store.set('b', record({ y: 1 }), 1000);
+    await store.get('b');
+    expect(dataTextOf({ y: 1 })).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { SessionStore } from './session-store.js';
 import type { SessionData, SessionMeta, SessionPatch, SessionRecord, StoredSession } from './session-record.js';
-import { applyPatch, parseStored } from './record-codec.js';
-import { dataJson } from './known-json.js';
+import { applyPatch, mayReachPrototype, parseStored } from './record-codec.js';
+import { dataJson, rememberDataText } from './known-json.js';
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently used is dropped past it. Unbounded when unset. */
@@ -62,7 +62,7 @@ export class MemoryStore extends SessionStore {
     const entry = this.live(id);
     if (!entry) return null;
     this.markUsed(id, entry);
-    return decodeEntry(entry);
+    return decodeEntry(entry, true);
   }
 
   async set(id: string, record: SessionRecord, ttlMs: number): Promise<void> {
@@ -289,8 +289,9 @@ function isMeta(meta: Record<string, unknown>): boolean {
  * The stored record of an entry, or null when it is not a valid record (as
  * `decodeRecord`: a record with bad meta or data is no session, and
  * `__proto__`, `constructor` and `prototype` keys are dropped at every depth).
+ * `hint`: tell the load the data's text (see known-json.ts).
  */
-function decodeEntry(entry: Entry): SessionRecord | null {
+function decodeEntry(entry: Entry, hint = false): SessionRecord | null {
   const parsed = parseStored(entry.json);
   if (!Array.isArray(parsed) || parsed.length !== 8) return null;
   const [createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge, fingerprint, extra, data] = parsed as [
@@ -303,6 +304,7 @@ function decodeEntry(entry: Entry): SessionRecord | null {
     Record<string, unknown> | 0,
     SessionData,
   ];
+  if (hint && fingerprint === 0 && extra === 0 && isPlainObject(data)) hintDataText(entry.json, data);
   const meta: Record<string, unknown> = isPlainObject(extra) ? extra : {};
   Object.assign(meta, { createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge });
   if (entry.owner !== undefined) meta.owner = entry.owner;
@@ -310,6 +312,24 @@ function decodeEntry(entry: Entry): SessionRecord | null {
   if (fingerprint !== 0) meta.fingerprint = fingerprint;
   if (!isMeta(meta) || !isPlainObject(data)) return null;
   return { v: 1, meta: meta as unknown as SessionMeta, data };
+}
+
+/**
+ * An entry without fingerprint or other meta is `[n,n,n,n,n,0,0,<data>]`, as
+ * encodeEntry wrote it: the data's text follows the seventh comma (numbers
+ * hold none), checked, so any other spelling just gives no hint; so do the
+ * rarer shapes. Text with a key that could reach a prototype was parsed
+ * with those keys dropped: it is not the data's, and gives none either.
+ */
+function hintDataText(json: string, data: SessionData): void {
+  if (mayReachPrototype(json)) return;
+  let start = 0;
+  for (let commas = 0; commas < 7; commas++) {
+    start = json.indexOf(',', start) + 1;
+    if (start === 0) return;
+  }
+  if (json.charCodeAt(start) !== 123 || !json.startsWith(',0,0,', start - 5)) return; // 123: '{'
+  rememberDataText(data, json.slice(start, -1));
 }
 
 /**

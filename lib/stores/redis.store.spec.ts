@@ -4,6 +4,7 @@ import { Redis as IORedis } from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { connectRedis, deleteByPrefix, REDIS_URL, uniquePrefix } from '../../test/support/redis.js';
 import { freePort, waitFor } from '../../test/support/redis-server.js';
+import { dataTextOf } from './known-json.js';
 import { RedisStore, type RedisSerializer, type RedisStoreOptions } from './redis.store.js';
 import { recommendedRedisOptions, type RedisClientLike } from './redis/redis-client.js';
 import type { SessionMeta, SessionRecord } from './session-record.js';
@@ -604,5 +605,28 @@ describe('RedisStore on a disconnected client (#83)', () => {
     ended.disconnect();
     await waitFor('the client to end', async () => ended.status === 'end', 5_000);
     await expectFastFailures(s, 'end');
+  });
+});
+
+describe('RedisStore: the data text it hands the load (known-json.ts)', () => {
+  it('is the data read, also after patches that append keys after integer-like ones', async () => {
+    const id = newId();
+    await store.set(id, record({ b: 1, 10: 'x', nested: { q: 'é"🔑' } }), TTL);
+    let read = (await store.get(id))!;
+    expect(JSON.parse(dataTextOf(read.data)!)).toEqual(read.data);
+    expect(dataTextOf(read.data)).toBeUndefined(); // used up
+    // Appended after "10": the text's order is not JSON.stringify's, its values are the data's.
+    await store.patch(id, { set: { 2: [true], b: 'changed' }, unset: ['nested'], meta: meta() }, TTL);
+    read = (await store.get(id))!;
+    const text = dataTextOf(read.data)!;
+    expect(read.data).toEqual({ 2: [true], 10: 'x', b: 'changed' });
+    expect(JSON.parse(text)).toEqual(read.data);
+  });
+
+  it('gives no text when keys that reach a prototype were dropped while parsing', async () => {
+    const id = newId();
+    await store.set(id, record(JSON.parse('{"x":{"__proto__":{"polluted":1}},"y":1}') as Record<string, unknown>), TTL);
+    const read = (await store.get(id))!;
+    expect(dataTextOf(read.data)).toBeUndefined();
   });
 });

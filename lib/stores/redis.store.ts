@@ -1,6 +1,6 @@
 import { SessionStore } from './session-store.js';
 import type { SessionMeta, SessionPatch, SessionRecord, StoredSession } from './session-record.js';
-import { knownJson } from './known-json.js';
+import { keyJsonOf } from './known-json.js';
 import { assertConnected, type RedisClientLike } from './redis/redis-client.js';
 import { allSessions, clearKeys, listIndexed, sessionIds } from './redis/redis-listings.js';
 import { partsOfV1 } from './redis/legacy-v1.js';
@@ -149,7 +149,7 @@ export class RedisStore extends SessionStore {
       return false;
     }
     const drop = changes.unset.map((key) => JSON.stringify(key));
-    const known = knownJson(changes.set);
+    const known = keyJsonOf(changes.set);
     let added = '';
     for (const [key, value] of Object.entries(changes.set)) {
       const text = this.codec.value(key, value, known);

@@ -1,6 +1,6 @@
-import { MAX_RECORD_CHARS, parseStored, recordOf } from '../record-codec.js';
+import { MAX_RECORD_CHARS, mayReachPrototype, parseStored, recordOf } from '../record-codec.js';
 import type { SessionMeta, SessionRecord } from '../session-record.js';
-import { knownJson } from '../known-json.js';
+import { keyJsonOf, rememberDataText } from '../known-json.js';
 
 /**
  * Layout v2 of a RedisStore session: one string per session,
@@ -131,10 +131,14 @@ function withOwner(record: SessionRecord | null, ownerJson: string): SessionReco
 /** Default path: the whole record in one JSON.parse, then validated like every store's. */
 export function decodeJsonText(parts: ParsedText): SessionRecord | null {
   const body = parts.entries.slice(1).replaceAll(US, ',').replaceAll(RS, ':');
-  const parsed = parseStored(`{"m":${parts.meta},"d":{${body}}}`);
+  const text = `{"m":${parts.meta},"d":{${body}}}`;
+  const parsed = parseStored(text);
   if (typeof parsed !== 'object' || parsed === null) return null;
   const { m, d } = parsed as { m?: unknown; d?: unknown };
-  return withOwner(recordOf(metaOf(m), d), parts.owner);
+  const record = withOwner(recordOf(metaOf(m), d), parts.owner);
+  // The data is `{body}` parsed (unless keys reaching a prototype were dropped): tell the load (known-json.ts).
+  if (record && !mayReachPrototype(text)) rememberDataText(record.data, `{${body}}`);
+  return record;
 }
 
 /** With a custom serializer: each value parsed by it, then the record re-validated as JSON. */
@@ -169,7 +173,7 @@ export class LayoutCodec {
   constructor(private readonly serializer: RedisSerializer | undefined) {}
 
   entries(data: Record<string, unknown>): string {
-    const known = knownJson(data);
+    const known = keyJsonOf(data);
     let out = '';
     for (const [key, value] of Object.entries(data)) {
       const text = this.value(key, value, known);
