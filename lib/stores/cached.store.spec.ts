@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { connectRedis, deleteByPrefix, uniquePrefix } from '../../test/support/redis.js';
 import { waitUntil } from '../../test/support/variants.js';
 import { CachedStore } from './cached.store.js';
+import { dataTextOf } from './known-json.js';
 import { MemoryStore } from './memory.store.js';
 import { RedisStore } from './redis.store.js';
 import type { SessionRecord } from './session-record.js';
@@ -36,6 +37,23 @@ describe('CachedStore', () => {
     expect(second.data.cart).toEqual(['apple']);
     expect(get).toHaveBeenCalledTimes(1);
     expect(store.stats()).toMatchObject({ hits: 1, misses: 1, size: 1 });
+  });
+
+  it('hands the load the data text of what it answers, a miss (from the inner store) and a hit alike', async () => {
+    const { store, inner } = local();
+    await inner.set('s1', record({ b: 1, 10: 'x', profile: { name: 'Ada "é"' } }), 0);
+    const miss = (await store.get('s1'))!;
+    expect(dataTextOf(miss.data)).toBe(JSON.stringify(miss.data));
+    const hit = (await store.get('s1'))!;
+    expect(store.stats().hits).toBe(1);
+    const text = dataTextOf(hit.data);
+    expect(text).toBe(JSON.stringify(hit.data));
+    expect(JSON.parse(text!)).toEqual({ b: 1, 10: 'x', profile: { name: 'Ada "é"' } });
+    // A text that may hold a key reaching a prototype goes through the checked decoder: no text.
+    await inner.set('s2', record({ note: 'a "constructor" in a value is enough' }), 0);
+    await store.get('s2');
+    const checked = (await store.get('s2'))!;
+    expect(dataTextOf(checked.data)).toBeUndefined();
   });
 
   it('100 concurrent loads of one uncached id make exactly one inner get', async () => {

@@ -1,10 +1,10 @@
 import { SessionStore } from './session-store.js';
 import type { SessionPatch, SessionRecord, StoredSession } from './session-record.js';
-import { applyPatch, encodeRecord } from './record-codec.js';
+import { applyPatch } from './record-codec.js';
 import { checkCacheOptions, type CachedStoreOptions } from './cache/cached-store-options.js';
 import type { InvalidationFeed } from './cache/invalidation-feed.js';
 import { createFeed } from './cache/feed-factory.js';
-import { NearCache } from './cache/near-cache.js';
+import { cacheTextOf, NearCache } from './cache/near-cache.js';
 import { TrackingFeed } from './cache/tracking-feed.js';
 
 export type { RedisSubscriberLike } from './cache/invalidation-bus.js';
@@ -262,7 +262,7 @@ export class CachedStore extends SessionStore {
       if (--state.active === 0) this.writes.delete(id);
       if (announce) await this.publish(id);
       if (record && this.cachesWrites && alone && state.started === number && epoch === this.cache.epoch) {
-        if (this.cacheable(id)) this.cache.store(id, encodeRecord(record), record.meta);
+        if (this.cacheable(id)) this.cache.store(id, cacheTextOf(record), record.meta);
       }
     }
   }

@@ -1,9 +1,12 @@
-import { decodeRecord, encodeRecord, mayReachPrototype } from '../record-codec.js';
+import { dataJson, rememberDataText } from '../known-json.js';
+import { decodeRecord, mayReachPrototype } from '../record-codec.js';
 import type { SessionMeta, SessionRecord } from '../session-record.js';
 
 interface Entry {
   /** The record as JSON: every reader gets its own parsed copy (checklist #55). */
   json: string;
+  /** Where the data's own text starts in `json` (it runs to the closing brace before the last). */
+  dataStart: number;
   /** No key that could reach a prototype is in `json`: a plain JSON.parse gives the record back. */
   plain: boolean;
   /** When this copy stops being served: never past `ttl`, nor the session's own deadlines. */
@@ -27,6 +30,18 @@ interface Flight {
  */
 function copyOf(entry: Entry): SessionRecord | null {
   return entry.plain ? (JSON.parse(entry.json) as SessionRecord) : decodeRecord(entry.json);
+}
+
+/** A record as the cache keeps it: JSON.stringify's text of it, and where its data's text starts. */
+export interface CacheText {
+  json: string;
+  dataStart: number;
+}
+
+/** Encode a record for the cache (the data from the commit's own JSON when it has it, see known-json.ts). */
+export function cacheTextOf(record: SessionRecord): CacheText {
+  const head = `{"v":1,"meta":${JSON.stringify(record.meta)},"data":`;
+  return { json: `${head}${dataJson(record.data)}}`, dataStart: head.length };
 }
 
 /**
@@ -70,7 +85,10 @@ export class NearCache {
     }
     entry.used = true;
     this.counters.hits++;
-    return copyOf(entry);
+    const copy = copyOf(entry);
+    // A plain entry's data is its text parsed: the load may take the text as its baseline.
+    if (copy && entry.plain) rememberDataText(copy.data, entry.json.slice(entry.dataStart, -1));
+    return copy;
   }
 
   /** The cached record of `id`, if any (for a write that builds on it). */
@@ -99,9 +117,9 @@ export class NearCache {
           if (this.flights.get(id) === own) this.flights.delete(id);
           if (!record) return null;
           // Encoded before any reader holds the record, so the cache keeps what was loaded.
-          const json = encodeRecord(record);
-          if (!own.stale && cacheable()) this.store(id, json, record.meta);
-          return { record, json, taken: false };
+          const text = cacheTextOf(record);
+          if (!own.stale && cacheable()) this.store(id, text, record.meta);
+          return { record, json: text.json, taken: false };
         },
         (error: unknown) => {
           if (this.flights.get(id) === own) this.flights.delete(id);
@@ -118,12 +136,12 @@ export class NearCache {
     return loaded.record;
   }
 
-  store(id: string, json: string, meta: SessionMeta): void {
+  store(id: string, { json, dataStart }: CacheText, meta: SessionMeta): void {
     let deadline = Date.now() + this.ttl;
     if (meta.idleExpiresAt > 0) deadline = Math.min(deadline, meta.idleExpiresAt);
     if (meta.absoluteExpiresAt > 0) deadline = Math.min(deadline, meta.absoluteExpiresAt);
     this.entries.delete(id);
-    this.entries.set(id, { json, plain: !mayReachPrototype(json), deadline, used: false });
+    this.entries.set(id, { json, dataStart, plain: !mayReachPrototype(json), deadline, used: false });
     if (this.entries.size > this.maxSize) this.evictOne();
   }
 
