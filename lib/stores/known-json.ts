@@ -14,11 +14,13 @@ import type { SessionData } from './session-record.js';
  * A hint names the object it is about and is honoured only for that very
  * object, and only objects nobody else holds or changes are named (values
  * freshly parsed, not yet handed to the application). Each kind keeps only
- * its latest hint: a commit hands its data to the store, and a store its
- * record to the load, without anything else of ours in between, so one slot
- * is enough, costs two assignments (a WeakMap's set cost more than the
- * serialising it saves) and keeps nothing alive for long. A missed hint is
- * no error: the value is serialised, as without hints.
+ * its latest hint: a commit hands its data to the store within the same
+ * call, and a store's answer usually reaches its load before another one
+ * comes, so one slot is enough, costs two assignments (a WeakMap's set cost
+ * more than the serialising it saves) and keeps nothing alive for long.
+ * When loads overlap (Redis replies read in one batch), a later answer's
+ * hint replaces an earlier one's: a missed hint is no error, the value is
+ * serialised, as without hints.
  */
 let keyed: { objects: readonly SessionData[]; json: ReadonlyMap<string, string> } | undefined;
 let whole: { data: SessionData; text: string } | undefined;
