@@ -1,6 +1,6 @@
 import { SessionStore } from './session-store.js';
 import type { SessionData, SessionMeta, SessionPatch, SessionRecord, StoredSession } from './session-record.js';
-import { applyPatch, mayReachPrototype, parseStored } from './record-codec.js';
+import { applyPatch, MAX_RECORD_CHARS, mayReachPrototype, parseStored } from './record-codec.js';
 import { dataJson, rememberDataText } from './known-json.js';
 
 export interface MemoryStoreOptions {
@@ -292,7 +292,8 @@ function isMeta(meta: Record<string, unknown>): boolean {
  * `hint`: tell the load the data's text (see known-json.ts).
  */
 function decodeEntry(entry: Entry, hint = false): SessionRecord | null {
-  const parsed = parseStored(entry.json);
+  const suspicious = mayReachPrototype(entry.json);
+  const parsed = parseStored(entry.json, MAX_RECORD_CHARS, suspicious);
   if (!Array.isArray(parsed) || parsed.length !== 8) return null;
   const [createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge, fingerprint, extra, data] = parsed as [
     number,
@@ -304,7 +305,7 @@ function decodeEntry(entry: Entry, hint = false): SessionRecord | null {
     Record<string, unknown> | 0,
     SessionData,
   ];
-  if (hint && fingerprint === 0 && extra === 0 && isPlainObject(data)) hintDataText(entry.json, data);
+  if (hint && !suspicious && fingerprint === 0 && extra === 0 && isPlainObject(data)) hintDataText(entry.json, data);
   const meta: Record<string, unknown> = isPlainObject(extra) ? extra : {};
   Object.assign(meta, { createdAt, lastActiveAt, idleExpiresAt, absoluteExpiresAt, maxAge });
   if (entry.owner !== undefined) meta.owner = entry.owner;
@@ -318,11 +319,10 @@ function decodeEntry(entry: Entry, hint = false): SessionRecord | null {
  * An entry without fingerprint or other meta is `[n,n,n,n,n,0,0,<data>]`, as
  * encodeEntry wrote it: the data's text follows the seventh comma (numbers
  * hold none), checked, so any other spelling just gives no hint; so do the
- * rarer shapes. Text with a key that could reach a prototype was parsed
- * with those keys dropped: it is not the data's, and gives none either.
+ * rarer shapes. (Text with a key that could reach a prototype was parsed
+ * with those keys dropped: it is not the data's, and the caller gives none.)
  */
 function hintDataText(json: string, data: SessionData): void {
-  if (mayReachPrototype(json)) return;
   let start = 0;
   for (let commas = 0; commas < 7; commas++) {
     start = json.indexOf(',', start) + 1;

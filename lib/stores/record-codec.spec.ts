@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeRecord, encodeRecord, MAX_RECORD_CHARS } from './record-codec.js';
+import { decodeRecord, MAX_RECORD_CHARS } from './record-codec.js';
 
 const meta = { createdAt: 1, lastActiveAt: 1, idleExpiresAt: 0, absoluteExpiresAt: 0, maxAge: 0 };
 
 describe('record codec', () => {
   it('round-trips a record', () => {
     const record = { v: 1 as const, meta, data: { a: 1, b: ['x'], c: { d: null } } };
-    expect(decodeRecord(encodeRecord(record))).toEqual(record);
+    expect(decodeRecord(JSON.stringify(record))).toEqual(record);
   });
 
   it.each([

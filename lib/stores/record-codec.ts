@@ -32,20 +32,16 @@ export function mayReachPrototype(json: string): boolean {
  * JSON.parse for stored text: undefined when it is over `maxChars` (checked
  * before parsing, so a poisoned value cannot block the event loop) or not
  * JSON; `__proto__`, `constructor` and `prototype` keys dropped at every depth.
+ * `suspicious`: `mayReachPrototype(json)`, for a caller that needs it too.
  */
-export function parseStored(json: string, maxChars = MAX_RECORD_CHARS): unknown {
+export function parseStored(json: string, maxChars = MAX_RECORD_CHARS, suspicious = mayReachPrototype(json)): unknown {
   if (json.length > maxChars) return undefined;
   try {
     // The reviver is slow, so it only runs when a suspicious key is present.
-    return mayReachPrototype(json) ? JSON.parse(json, dropForbidden) : JSON.parse(json);
+    return suspicious ? JSON.parse(json, dropForbidden) : JSON.parse(json);
   } catch {
     return undefined;
   }
-}
-
-/** Serialise a record for a store that keeps strings. */
-export function encodeRecord(record: SessionRecord): string {
-  return JSON.stringify(record);
 }
 
 /**

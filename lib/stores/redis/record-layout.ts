@@ -132,12 +132,13 @@ function withOwner(record: SessionRecord | null, ownerJson: string): SessionReco
 export function decodeJsonText(parts: ParsedText): SessionRecord | null {
   const body = parts.entries.slice(1).replaceAll(US, ',').replaceAll(RS, ':');
   const text = `{"m":${parts.meta},"d":{${body}}}`;
-  const parsed = parseStored(text);
+  const suspicious = mayReachPrototype(text);
+  const parsed = parseStored(text, MAX_RECORD_CHARS, suspicious);
   if (typeof parsed !== 'object' || parsed === null) return null;
   const { m, d } = parsed as { m?: unknown; d?: unknown };
   const record = withOwner(recordOf(metaOf(m), d), parts.owner);
   // The data is `{body}` parsed (unless keys reaching a prototype were dropped): tell the load (known-json.ts).
-  if (record && !mayReachPrototype(text)) rememberDataText(record.data, `{${body}}`);
+  if (record && !suspicious) rememberDataText(record.data, `{${body}}`);
   return record;
 }
 
